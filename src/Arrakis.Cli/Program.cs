@@ -1,0 +1,7 @@
+using System.CommandLine;
+using Arrakis.Cli.Commands;
+
+var root = new RootCommand("Arrakis for .NET: a mechanistic-interpretability workbench on TorchSharp.");
+root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+return await root.Parse(args).InvokeAsync();
