@@ -7,6 +7,11 @@ namespace Arrakis.Hooks;
 /// An identity autograd function whose backward pass runs a hook point's backward hooks on the gradient
 /// (TorchSharp 0.107 has no <c>Tensor.register_hook</c>; a custom <see cref="autograd.SingleTensorFunction{T}"/> does the same).
 /// </summary>
+/// <remarks>
+/// An exception escaping a backward callback would cross native code and end the process: the callback must not throw
+/// (<see cref="HookPoint"/> catches its hooks' exceptions and reports them after <c>backward()</c> returns); as a last
+/// resort, anything that still escapes is swallowed here and the gradient passes through unchanged.
+/// </remarks>
 internal sealed class GradientTap : autograd.SingleTensorFunction<GradientTap>
 {
     public override string Name => nameof(GradientTap);
@@ -21,6 +26,13 @@ internal sealed class GradientTap : autograd.SingleTensorFunction<GradientTap>
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
     {
         var onGradient = (Func<Tensor, Tensor>)ctx.get_data("onGradient");
-        return [onGradient(gradOutput)];
+        try
+        {
+            return [onGradient(gradOutput), null!];
+        }
+        catch (Exception)
+        {
+            return [gradOutput, null!];
+        }
     }
 }

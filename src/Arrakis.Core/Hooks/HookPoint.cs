@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,6 +15,7 @@ public sealed class HookPoint : nn.Module<Tensor, Tensor>
     private readonly List<(HookFunction Function, int Id)> _backward = [];
     private HookContext _context;
     private int _nextId;
+    private ExceptionDispatchInfo? _backwardError;
 
     /// <summary>Creates an unnamed hook point; the owning model names it after construction.</summary>
     public HookPoint() : base(nameof(HookPoint)) => _context = new HookContext("", null);
@@ -68,7 +70,24 @@ public sealed class HookPoint : nn.Module<Tensor, Tensor>
         return activation;
     }
 
+    /// <summary>The first exception a backward hook raised during the last backward pass, if any (taken and cleared).</summary>
+    internal ExceptionDispatchInfo? TakeBackwardError() => Interlocked.Exchange(ref _backwardError, null);
+
     private Tensor RunBackward(Tensor gradient)
+    {
+        try
+        {
+            return RunBackwardHooks(gradient);
+        }
+        catch (Exception e)
+        {
+            // Throwing here would cross native autograd code and end the process; report it after backward() instead.
+            Interlocked.CompareExchange(ref _backwardError, ExceptionDispatchInfo.Capture(e), null);
+            return gradient;
+        }
+    }
+
+    private Tensor RunBackwardHooks(Tensor gradient)
     {
         foreach (var (function, _) in _backward.ToArray())
         {

@@ -44,7 +44,7 @@ public partial class HookedTransformer
                 {
                     using var grad = enable_grad();
                     logits = Forward(tokens, attentionMask: attentionMask);
-                    backwardMetric!(logits).backward();
+                    Backward(backwardMetric!(logits));
                 }
                 else
                 {

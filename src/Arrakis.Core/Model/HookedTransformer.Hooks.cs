@@ -41,7 +41,7 @@ public partial class HookedTransformer
         using var grad = enable_grad();
         var logits = Forward(tokens, attentionMask: attentionMask);
         using (var metric = backwardMetric!(logits))
-            metric.backward();
+            Backward(metric);
         return logits.detach();
     }
 
@@ -68,6 +68,14 @@ public partial class HookedTransformer
         foreach (var (_, module) in named_modules())
             if (module is HookPoint point)
                 point.ClearHooks();
+    }
+
+    /// <summary>Runs <c>metric.backward()</c>, then rethrows the first exception any backward hook raised during it.</summary>
+    internal void Backward(Tensor metric)
+    {
+        metric.backward();
+        var errors = _activeHookPoints.Select(p => p.TakeBackwardError()).Where(e => e is not null).ToList();
+        errors.FirstOrDefault()?.Throw();
     }
 
     /// <summary>The hook points matching a name filter (all active points when <c>null</c>).</summary>
