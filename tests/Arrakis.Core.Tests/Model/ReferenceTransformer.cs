@@ -118,7 +118,7 @@ internal static class ReferenceTransformer
         };
         if (mlp.W_gate is not null)
         {
-            var gate = x.matmul(mlp.W_gate.detach());
+            var gate = x.matmul(mlp.W_gate.detach()) + mlp.b_gate!.detach();
             post = cfg.ActFn switch
             {
                 ActivationFunction.Silu => gate * gate.sigmoid(),

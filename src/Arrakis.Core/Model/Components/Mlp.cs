@@ -7,7 +7,7 @@ namespace Arrakis.Components;
 
 /// <summary>
 /// The MLP of a block (TL <c>MLP</c>, <c>GatedMLP</c>). Plain: post = act(x·W_in + b_in); gated:
-/// post = act(x·W_gate) ⊙ (x·W_in + b_in); out = post·W_out + b_out. With <c>solu_ln</c>,
+/// post = act(x·W_gate + b_gate) ⊙ (x·W_in + b_in); out = post·W_out + b_out. With <c>solu_ln</c>,
 /// post = LN(x̂ ⊙ softmax(x̂)) where x̂ = x·W_in + b_in.
 /// </summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>
@@ -18,6 +18,8 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     public Parameter b_in;
     /// <summary><c>W_gate</c> [d_model, d_mlp] (gated MLPs only).</summary>
     public Parameter? W_gate;
+    /// <summary><c>b_gate</c> [d_mlp] (gated MLPs only; zero in every Hugging Face family, but it lets <c>fold_ln</c> absorb a LayerNorm bias).</summary>
+    public Parameter? b_gate;
     /// <summary><c>W_out</c> [d_mlp, d_model].</summary>
     public Parameter W_out;
     /// <summary><c>b_out</c> [d_model].</summary>
@@ -43,7 +45,10 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         W_in = new Parameter(empty(cfg.DModel, cfg.DMlp, dtype: dt));
         b_in = new Parameter(zeros(cfg.DMlp, dtype: dt));
         if (cfg.GatedMlp)
+        {
             W_gate = new Parameter(empty(cfg.DModel, cfg.DMlp, dtype: dt));
+            b_gate = new Parameter(zeros(cfg.DMlp, dtype: dt));
+        }
         W_out = new Parameter(empty(cfg.DMlp, cfg.DModel, dtype: dt));
         b_out = new Parameter(zeros(cfg.DModel, dtype: dt));
         if (cfg.ActFn == ActivationFunction.SoluLn)
@@ -60,7 +65,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         Tensor post;
         if (W_gate is not null)
         {
-            var gate = hook_pre.Run(x.matmul(W_gate));
+            var gate = hook_pre.Run(x.matmul(W_gate) + b_gate!);
             var linear = hook_pre_linear.Run(x.matmul(W_in) + b_in);
             post = hook_post.Run(Activations.Apply(_act, gate) * linear);
         }
