@@ -118,7 +118,7 @@ internal static class TrainCommand
                     result = trainer.Run(p =>
                     {
                         if (p.EvalLoss is not null || p.Step == p.TotalSteps || p.Step % Math.Max(1, p.TotalSteps / 20) == 0)
-                            console.WriteLine(Plain(p));
+                            Console.Out.WriteLine(Plain(p));  // plain lines, never wrapped: logs and CI
                     }, cancellationToken);
                 }
 

@@ -60,6 +60,8 @@ public sealed class Trainer : IDisposable
             throw new ArgumentException($"The model's n_ctx ({model.Cfg.NCtx}) is shorter than the task's sequences ({task.SequenceLength}).", nameof(model));
         _outputDirectory = outputDirectory;
         _ownsModel = ownsModel;
+        if (state is null && Options.PositionInit == "sinusoidal" && model.pos_embed is { } pos)
+            InitializeSinusoidal(pos.W_pos, model.Cfg);
         _state = state ?? new TrainerState { Task = task.Name, Options = Options, Threads = get_num_threads() };
         _state = _state with { Options = Options };
 
@@ -256,6 +258,25 @@ public sealed class Trainer : IDisposable
         _optimizer.save_state_dict(optimizerTemp);
         File.Move(optimizerTemp, Path.Combine(directory, OptimizerFileName), overwrite: true);
         File.WriteAllText(Path.Combine(directory, TrainerState.FileName), _state.ToJson() + "\n");
+    }
+
+    /// <summary>
+    /// Overwrites <paramref name="wPos"/> [n_ctx, d_model] with PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…),
+    /// scaled so each row has the norm a row of the model's normal initialisation has on average (σ·√d_model).
+    /// </summary>
+    internal static void InitializeSinusoidal(Tensor wPos, HookedTransformerConfig cfg)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        long n = wPos.shape[0], d = wPos.shape[1];
+        var position = arange(n, dtype: float64).unsqueeze(1);
+        var frequency = exp(arange(0, d, 2, dtype: float64) * (-Math.Log(10000.0) / d));
+        var table = zeros(n, d, dtype: float64);
+        table[.., TensorIndex.Slice(0, null, 2)] = sin(position * frequency);
+        table[.., TensorIndex.Slice(1, null, 2)] = cos(position * frequency)[.., ..(int)(d / 2)];
+        double std = cfg.InitializerRange ?? 0.8 / Math.Sqrt(cfg.DModel);
+        double rowNorm = Math.Sqrt(d / 2.0);
+        wPos.copy_((table * (std * Math.Sqrt(d) / rowNorm)).to(wPos.dtype));
     }
 
     /// <inheritdoc />

@@ -18,7 +18,7 @@ public static class TrainingOverrides
 
     /// <summary>Training keys.</summary>
     public static readonly IReadOnlyList<string> TrainingKeys =
-        ["steps", "batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "beta1", "beta2", "adam_eps", "grad_clip", "seed", "eval_every", "eval_batches", "checkpoint_every"];
+        ["steps", "batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "beta1", "beta2", "adam_eps", "grad_clip", "seed", "eval_every", "eval_batches", "checkpoint_every", "pos_init"];
 
     /// <summary>Applies <paramref name="overrides"/> (each <c>key=value</c>) in order.</summary>
     /// <exception cref="ArgumentException">A malformed pair, an unknown key (the message lists the known ones) or a bad value.</exception>
@@ -64,6 +64,7 @@ public static class TrainingOverrides
                     case "eval_every": options = options with { EvalEvery = Int(value) }; break;
                     case "eval_batches": options = options with { EvalBatches = Int(value) }; break;
                     case "checkpoint_every": options = options with { CheckpointEvery = Int(value) }; break;
+                    case "pos_init": options = options with { PositionInit = value.ToLowerInvariant() }; break;
                     default:
                         throw new ArgumentException(
                             $"Unknown key '{key}'. Model keys: {string.Join(", ", ModelKeys)}. Training keys: {string.Join(", ", TrainingKeys)}.", nameof(overrides));

@@ -61,7 +61,7 @@ public class DataTests
         for (int b = 0; b < 400; b++)
         {
             var row = rows.AsSpan(b * t, t);
-            if (HasRepeatedSpan(row, InductionTask.MinSpan))
+            if (HasRepeatedSpan(row, task.MinSpan))
                 repeated++;
         }
         Assert.InRange(repeated, 160, 240);

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using Arrakis.Hooks;
 using Arrakis.Tokenizers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -17,14 +20,24 @@ namespace Arrakis.Training.Tasks;
 /// <para>The vocabulary is <c>&lt;|endoftext|&gt;</c> (0), <c>&lt;unk&gt;</c> (1) and 298 pronounceable pseudo-words
 /// (<c>bako</c>, <c>tesu</c>, …), so prompts read as text and every word is one token.</para>
 /// </remarks>
-public sealed class InductionTask : ITrainingTask
+public sealed class InductionTask : ITrainingTask, ICircuitReport
 {
     /// <summary>A task whose sequences contain a repeated span with probability <paramref name="repeatProbability"/>.</summary>
-    public InductionTask(double repeatProbability = DefaultRepeatProbability)
+    /// <param name="repeatProbability">Share of sequences with a repeated span.</param>
+    /// <param name="sequenceLength">Tokens per sequence, BOS included.</param>
+    /// <param name="minSpan">Shortest repeated span.</param>
+    /// <param name="maxSpan">Longest repeated span (at most (sequenceLength − 1) / 2).</param>
+    public InductionTask(double repeatProbability = DefaultRepeatProbability, int sequenceLength = 64, int minSpan = 4, int maxSpan = 31)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(repeatProbability, 0.0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(repeatProbability, 1.0);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minSpan, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSpan, minSpan);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxSpan, (sequenceLength - 1) / 2);
         RepeatProbability = repeatProbability;
+        SequenceLength = sequenceLength;
+        MinSpan = minSpan;
+        MaxSpan = maxSpan;
     }
 
     /// <summary>The default share of sequences with a repeated span.</summary>
@@ -42,11 +55,36 @@ public sealed class InductionTask : ITrainingTask
     /// <summary>The id of the first ordinary word.</summary>
     public const int FirstWordId = 2;
 
+    /// <summary>
+    /// In sequences without a repeat: the chance that a token is the fixed successor σ(x_{t−2}) of the token two back
+    /// (a skip-bigram), else uniform. Previous-token heads pay off on their own in such data, as in natural text.
+    /// </summary>
+    public double SkipBigramProbability { get; init; }
+
+    /// <summary>Whether the skip-bigram source also underlies the sequences that get a repeated span.</summary>
+    public bool SkipBigramInRepeated { get; init; }
+
+    /// <summary>The fixed skip-bigram successor σ (a permutation of the ordinary words).</summary>
+    public long SkipBigramSuccessor(long token) => SkipBigramIsEcho ? token : FirstWordId + SkipBigram.Value[(int)token - FirstWordId];
+
+    /// <summary>Whether σ is the identity: the token two back is echoed (…, A, B, A, …), a repeated span of length one.</summary>
+    public bool SkipBigramIsEcho { get; init; }
+
+    private static readonly Lazy<int[]> SkipBigram = new(() =>
+    {
+        var permutation = Enumerable.Range(0, WordCount).ToArray();
+        new SeededRandom(77).Shuffle(permutation);
+        return permutation;
+    });
+
+    /// <summary>Whether a repeated span keeps repeating until the end of the sequence (else it is copied once).</summary>
+    public bool RepeatUntilEnd { get; init; }
+
     /// <summary>Shortest repeated span.</summary>
-    public const int MinSpan = 4;
+    public int MinSpan { get; }
 
     /// <summary>Longest repeated span.</summary>
-    public const int MaxSpan = 31;
+    public int MaxSpan { get; }
 
     /// <summary>The BOS token.</summary>
     public const string Bos = "<|endoftext|>";
@@ -60,7 +98,7 @@ public sealed class InductionTask : ITrainingTask
     public WordLevelTokenizer Tokenizer => SharedTokenizer.Value;
 
     /// <inheritdoc />
-    public int SequenceLength => 64;
+    public int SequenceLength { get; }
 
     /// <inheritdoc />
     public HookedTransformerConfig DefaultModelConfig => new()
@@ -97,14 +135,17 @@ public sealed class InductionTask : ITrainingTask
         {
             var row = data.AsSpan(b * t, t);
             row[0] = 0;
+            bool repeat = random.NextDouble() < RepeatProbability;
+            double skip = repeat && !SkipBigramInRepeated ? 0 : SkipBigramProbability;
             for (int i = 1; i < t; i++)
-                row[i] = RandomWord(random);
-            if (random.NextDouble() < RepeatProbability)
+                row[i] = i >= 3 && skip > 0 && random.NextDouble() < skip ? SkipBigramSuccessor(row[i - 2]) : RandomWord(random);
+            if (repeat)
             {
                 int span = random.Next(MinSpan, MaxSpan + 1);
                 int start = random.Next(1, t - 2 * span + 1);
-                for (int i = 0; i < span; i++)
-                    row[start + span + i] = row[start + i];
+                int end = RepeatUntilEnd ? t : start + 2 * span;
+                for (int i = start + span; i < end; i++)
+                    row[i] = row[i - span];
             }
         }
         return tensor(data, [batchSize, t], dtype: int64);
@@ -129,16 +170,20 @@ public sealed class InductionTask : ITrainingTask
 
     private static long RandomWord(SeededRandom random) => FirstWordId + random.Next(WordCount);
 
+    /// <summary>The half length of the evaluation probe: 20, or less when the sequences are shorter.</summary>
+    public int ProbeHalfLength => Math.Min(20, (SequenceLength - 1) / 2);
+
     /// <summary>
-    /// Metrics on 200 repeated sequences with half length 20: accuracy and loss of the predictions made inside the second
+    /// Metrics on 200 repeated sequences with half length <see cref="ProbeHalfLength"/>: accuracy and loss of the predictions made inside the second
     /// copy (targets 2 … L of the copy), the loss in the first half, and the best induction and previous-token scores
     /// (<see cref="InductionProbe"/>).
     /// </summary>
     public IReadOnlyDictionary<string, double> Evaluate(HookedTransformer model, long seed)
     {
         using var scope = NewDisposeScope();
-        using var tokens = RepeatedSequences(new SeededRandom(seed, 0x1D), 200, 20);
-        var probe = InductionProbe.Measure(model, tokens, 20);
+        int half = ProbeHalfLength;
+        using var tokens = RepeatedSequences(new SeededRandom(seed, 0x1D), 200, half);
+        var probe = InductionProbe.Measure(model, tokens, half);
         return new Dictionary<string, double>
         {
             ["repeated_accuracy"] = probe.RepeatedAccuracy,
@@ -147,6 +192,112 @@ public sealed class InductionTask : ITrainingTask
             ["best_induction_score"] = probe.BestInductionScore,
             ["best_prev_token_score"] = probe.BestPrevTokenScore,
         };
+    }
+
+    /// <summary>
+    /// Per-head induction and previous-token scores, the K-composition of every layer-0 head into the best induction head,
+    /// and what zero-ablating the key heads does to the repeated-half accuracy.
+    /// </summary>
+    public string DescribeCircuits(HookedTransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var inv = CultureInfo.InvariantCulture;
+        int half = ProbeHalfLength;
+        using var scope = NewDisposeScope();
+        var tokens = RepeatedSequences(new SeededRandom(Trainer.EvalSeed, 0xC1), 200, half);
+        var probe = InductionProbe.Measure(model, tokens, half);
+        var sb = new StringBuilder();
+        sb.AppendLine(inv, $"Measured on 200 fresh sequences of <|endoftext|> + {half} random words + the same {half} words (`InductionTask.RepeatedSequences`, seed {Trainer.EvalSeed} stream 0xC1).");
+        sb.AppendLine();
+        sb.AppendLine(inv, $"Repeated-half next-token accuracy **{probe.RepeatedAccuracy:P1}**, loss {probe.RepeatedLoss:F3} (first half: {probe.FirstHalfLoss:F3}; uniform guessing: {Math.Log(WordCount):F3}).");
+        sb.AppendLine();
+        sb.AppendLine("Induction score: mean attention from each second-copy token to the token after its first occurrence. Previous-token score: mean attention to the position before.");
+        sb.AppendLine();
+        sb.AppendLine("| head | induction score | previous-token score |");
+        sb.AppendLine("|---|---|---|");
+        for (int l = 0; l < model.Cfg.NLayers; l++)
+            for (int h = 0; h < model.Cfg.NHeads; h++)
+                sb.AppendLine(inv, $"| {l}.{h} | {probe.InductionScores[l][h]:F3} | {probe.PrevTokenScores[l][h]:F3} |");
+        sb.AppendLine();
+        if (model.Cfg.NLayers < 2)
+        {
+            sb.AppendLine("With one layer there is no earlier head to shift the previous token into the keys, so no head can attend *by content* to the token after an earlier occurrence: the model can only boost tokens it has seen (a skip-trigram), which is why its repeated-half loss stays far above the two-layer model's.");
+            return sb.ToString();
+        }
+
+        var (il, ih) = ArgMax(probe.InductionScores, fromLayer: 1);
+        var (pl, ph) = ArgMax(probe.PrevTokenScores, fromLayer: 0, toLayer: 0);
+        var kComposition = KComposition(model, il, ih);
+        sb.AppendLine(inv, $"**Induction head {il}.{ih}** (score {probe.InductionScores[il][ih]:F3}); **previous-token head {pl}.{ph}** (score {probe.PrevTokenScores[pl][ph]:F3}).");
+        sb.AppendLine();
+        sb.AppendLine(inv, $"K-composition into {il}.{ih} of each layer-0 head, ‖W_QK·W_OVᵀ‖_F / (‖W_QK‖_F‖W_OV‖_F) with W_QK = W_Q W_Kᵀ of the reader and W_OV = W_V W_O of the writer (layer-norm weights folded in and reading weights centred, as TransformerLens's fold_ln; random {model.Cfg.DModel}×{model.Cfg.DModel} matrices score about {1 / Math.Sqrt(model.Cfg.DModel):F3}):");
+        sb.AppendLine();
+        sb.AppendLine("| writer head | K-composition |");
+        sb.AppendLine("|---|---|");
+        for (int h = 0; h < kComposition.Length; h++)
+            sb.AppendLine(inv, $"| 0.{h} | {kComposition[h]:F3} |");
+        sb.AppendLine();
+
+        double baseline = probe.RepeatedAccuracy;
+        double withoutPrev = AblatedAccuracy(model, tokens, half, pl, ph);
+        double withoutInduction = AblatedAccuracy(model, tokens, half, il, ih);
+        sb.AppendLine(inv, $"Zero-ablating head {pl}.{ph} (its `hook_z`) drops the repeated-half accuracy from {baseline:P1} to {withoutPrev:P1}; zero-ablating {il}.{ih} drops it to {withoutInduction:P1}.");
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// K-composition of each layer-0 head into head <paramref name="readerHead"/> of layer <paramref name="readerLayer"/>:
+    /// ‖W_QK·W_OVᵀ‖_F / (‖W_QK‖_F ‖W_OV‖_F), W_QK = W_Q W_Kᵀ (reader), W_OV = W_V W_O (writer), with layer-norm weights
+    /// folded into the reading weights and those centred (TransformerLens fold_ln).
+    /// </summary>
+    public static double[] KComposition(HookedTransformer model, int readerLayer, int readerHead)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var reader = model.blocks[readerLayer];
+        var wq = Fold(reader.attn.W_Q[readerHead], reader.ln1.w, model.Cfg);
+        var wk = Fold(reader.attn.W_K[readerHead], reader.ln1.w, model.Cfg);
+        var qk = wq.matmul(wk.t());  // [d_model, d_model]
+        var writer = model.blocks[0];
+        var scores = new double[model.Cfg.NHeads];
+        for (int h = 0; h < scores.Length; h++)
+        {
+            var ov = Fold(writer.attn.W_V[h], writer.ln1.w, model.Cfg).matmul(writer.attn.W_O[h].detach().to(float64));  // [d_model, d_model]
+            scores[h] = (qk.matmul(ov.t()).norm() / (qk.norm() * ov.norm())).item<double>();
+        }
+        return scores;
+    }
+
+    private static Tensor Fold(Tensor w, Tensor? lnWeight, HookedTransformerConfig cfg)
+    {
+        var x = w.detach().to(float64);  // [d_model, d_head]
+        if (lnWeight is not null)
+            x = x * lnWeight.detach().to(float64).unsqueeze(1);
+        if (cfg.NormCenters)
+            x = x - x.mean([0], keepdim: true);
+        return x;
+    }
+
+    private static double AblatedAccuracy(HookedTransformer model, Tensor tokens, int half, int layer, int head)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var hook = new Hook($"blocks.{layer}.attn.hook_z", (z, _) => z.index_fill(2, tensor(new long[] { head }), 0.0));
+        var logits = model.RunWithHooks(tokens, [hook]);
+        var predictions = logits[.., (half + 1)..(2 * half)].argmax(-1);
+        return predictions.eq(tokens[.., (half + 2)..]).to(float32).mean().item<float>();
+    }
+
+    private static (int Layer, int Head) ArgMax(double[][] scores, int fromLayer, int toLayer = int.MaxValue)
+    {
+        (int, int) best = (fromLayer, 0);
+        double value = double.NegativeInfinity;
+        for (int l = fromLayer; l < Math.Min(scores.Length, toLayer + 1); l++)
+            for (int h = 0; h < scores[l].Length; h++)
+                if (scores[l][h] > value)
+                    (value, best) = (scores[l][h], (l, h));
+        return best;
     }
 
     private static WordLevelTokenizer BuildTokenizer()
