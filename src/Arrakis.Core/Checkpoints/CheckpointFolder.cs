@@ -65,6 +65,9 @@ public sealed class CheckpointFolder : IDisposable
     /// <summary>Loads one tensor, converted to <paramref name="dtype"/> and moved to <paramref name="device"/> when given.</summary>
     public Tensor Load(string name, ScalarType? dtype = null, Device? device = null) => Owner(name).Load(name, dtype, device);
 
+    /// <summary>Reads one tensor into an existing tensor of the same shape (see <see cref="SafetensorsFile.LoadInto"/>).</summary>
+    public void LoadInto(string name, Tensor destination) => Owner(name).LoadInto(name, destination);
+
     /// <summary>Loads every tensor, keyed by name.</summary>
     public Dictionary<string, Tensor> LoadAll(ScalarType? dtype = null, Device? device = null)
     {

@@ -137,6 +137,32 @@ public sealed class SafetensorsFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads a tensor straight into an existing tensor (e.g. a model parameter), so loading a model needs no second copy
+    /// of its weights. The destination must have the same shape. When it is a contiguous CPU tensor of the file's dtype
+    /// the bytes go directly into its storage; otherwise the tensor is loaded and copied in (converting dtype/device).
+    /// </summary>
+    /// <exception cref="ArgumentException">The shapes differ; the message names the tensor and both shapes.</exception>
+    public void LoadInto(string name, Tensor destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        var info = GetInfo(name);
+        if (!destination.shape.SequenceEqual(info.Shape))
+            throw new ArgumentException(
+                $"{Path}: tensor '{name}' is [{string.Join(", ", info.Shape)}] but the destination is [{string.Join(", ", destination.shape)}].",
+                nameof(destination));
+        if (info.ScalarType == destination.dtype && destination.device_type == DeviceType.CPU && destination.is_contiguous())
+        {
+            using var _ = torch.no_grad();
+            ReadInto(destination, info);
+            return;
+        }
+        using var loaded = Load(name);
+        using (torch.no_grad())
+            destination.copy_(loaded);
+    }
+
     /// <summary>Loads every tensor (see <see cref="Load"/>), keyed by name.</summary>
     public Dictionary<string, Tensor> LoadAll(ScalarType? dtype = null, Device? device = null)
     {

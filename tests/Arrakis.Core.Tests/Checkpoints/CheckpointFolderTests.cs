@@ -141,3 +141,28 @@ public class CheckpointFolderTests
         Assert.Contains("safetensors", ex.Message);
     }
 }
+
+public class LoadIntoTests
+{
+    [Fact]
+    public void LoadInto_FillsAnExistingTensor_DirectlyOrByConverting()
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDirectory();
+        var source = arange(6, ScalarType.Float32).reshape(2, 3);
+        SafetensorsWriter.Save(dir.File("model.safetensors"), [new("w", source)]);
+        using var folder = CheckpointFolder.Open(dir.Path);
+
+        var parameter = nn.Parameter(zeros(2, 3));
+        folder.LoadInto("w", parameter);
+        Assert.Equal(source.data<float>().ToArray(), parameter.data<float>().ToArray());
+        Assert.True(parameter.requires_grad);
+
+        var half = zeros(2, 3, ScalarType.Float16);
+        folder.LoadInto("w", half);
+        Assert.Equal(new float[] { 0, 1, 2, 3, 4, 5 }, half.to(ScalarType.Float32).data<float>().ToArray());
+
+        var ex = Assert.Throws<ArgumentException>(() => folder.LoadInto("w", zeros(3, 2)));
+        Assert.Contains("tensor 'w' is [2, 3] but the destination is [3, 2]", ex.Message);
+    }
+}
