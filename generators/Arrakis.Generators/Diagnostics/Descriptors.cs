@@ -12,7 +12,7 @@ namespace Arrakis.Generators.Diagnostics
 
         public static readonly DiagnosticDescriptor UnknownTool = Error(
             "ARK001", "Unknown tool name",
-            "No tool named '{0}' is visible to this compilation{1}; use the name of a [Tool] contract (known tools: {2})");
+            "No tool named '{0}' is visible to this compilation{1} Use the name of a [Tool] contract (known tools: {2}).");
 
         public static readonly DiagnosticDescriptor ToolWithoutParameter = Error(
             "ARK002", "Tool has no receiving parameter",

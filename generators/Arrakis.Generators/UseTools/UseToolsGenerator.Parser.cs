@@ -113,19 +113,24 @@ namespace Arrakis.Generators.UseTools
                     {
                         string? closest = catalog.Closest(name);
                         string known = catalog.Names.Count == 0 ? "none" : string.Join(", ", catalog.Names.Take(12));
-                        Report(Descriptors.UnknownTool, nameLocation, name, closest is null ? "" : $"; did you mean '{closest}'?", known);
+                        Report(Descriptors.UnknownTool, nameLocation, name, closest is null ? "." : $"; did you mean '{closest}'?", known);
                     }
                     string contractName = contract?.ToDisplayString(MessageFormat) ?? $"the contract marked [Tool(\"{name}\")]";
 
-                    int position = parameters.Length - names.Count + i;
-                    if (position < 0)
+                    // Tools go to the last parameters in order; with fewer parameters than tools, the first tools
+                    // take them, so the message names the tools that were left out.
+                    int position = parameters.Length >= names.Count ? parameters.Length - names.Count + i : i;
+                    IParameterSymbol? parameter = position < parameters.Length ? parameters[position] : null;
+                    bool received = parameter is not null && ToolNameOf(parameter.Type) == name;
+                    bool looksLikeTool = parameter is not null
+                        && (parameter.Type.TypeKind == TypeKind.Interface || ToolNameOf(parameter.Type) is not null || parameter.Name == name);
+                    if (parameter is null || (!received && !looksLikeTool))
                     {
                         Report(Descriptors.ToolWithoutParameter, nameLocation, name, contractName, method.Name);
                         emittable = false;
                         continue;
                     }
-                    IParameterSymbol parameter = parameters[position];
-                    if (ToolNameOf(parameter.Type) != name && (catalog is null || contract is not null))
+                    if (!received && (catalog is null || contract is not null))
                     {
                         Report(Descriptors.ToolParameterWrongType, ParameterTypeLocation(parameter, syntax, position),
                             parameter.Name, name, contractName, parameter.Type.ToDisplayString(MessageFormat));
