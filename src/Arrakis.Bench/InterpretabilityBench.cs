@@ -13,7 +13,7 @@ namespace Arrakis.Bench;
 /// their callable forms, which call back into <see cref="RunExperiment{T}(ExperimentCall, Func{T})"/>.
 /// </summary>
 /// <example><code>
-/// public partial class MIExperiment(IModelIdentity model, IToolRegistry tools) : InterpretabilityBench(model, tools: tools)
+/// public partial class MIExperiment(HookedTransformer model, IToolRegistry tools) : InterpretabilityBench(model, tools: tools)
 /// {
 ///     [UseTools("decomposer")]
 ///     public Tensor TestResidualDecomposer(Tensor inputIds, int layerIdx, IResidualDecomposer decomposer)
@@ -24,15 +24,13 @@ namespace Arrakis.Bench;
 /// exp.TestResidualDecomposer(inputIds, 0);
 /// </code></example>
 /// <remarks>
-/// Temporary: the bench takes an <see cref="IModelIdentity"/> until <c>HookedTransformer</c> lands in
-/// Arrakis.Core; then it takes the model itself (and <c>[ProfileModel]</c> measures through its hook points).
 /// Reports (<c>[PlotResults]</c>) arrive with a later issue: their option goes on <see cref="ExperimentCall"/> and
 /// their output on the record, beside <see cref="ExperimentRecord.Hypothesis"/>.
 /// </remarks>
 public class InterpretabilityBench
 {
     private readonly BenchTools _tools;
-    private readonly Lazy<ModelRecord> _modelRecord;
+    private ModelRecord? _modelRecord;
     private ExperimentRecord? _lastRun;
 
     /// <summary>A bench over <paramref name="model"/>, recording under <paramref name="saveDir"/>.</summary>
@@ -40,18 +38,17 @@ public class InterpretabilityBench
     /// <param name="saveDir">Where the experiment store lives (created on the first logged run).</param>
     /// <param name="tools">The tool registry (the plugin host's); null for a bench with only tools added in code.</param>
     /// <param name="warn">Receives warnings (unserialisable arguments, corrupted records); default: standard error.</param>
-    public InterpretabilityBench(IModelIdentity model, string saveDir = "experiments", IToolRegistry? tools = null, Action<string>? warn = null)
+    public InterpretabilityBench(HookedTransformer model, string saveDir = "experiments", IToolRegistry? tools = null, Action<string>? warn = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         Model = model;
         Warn = warn ?? (message => Console.Error.WriteLine($"arrakis: warning: {message}"));
         Store = new ExperimentStore(saveDir, Warn);
         _tools = new BenchTools(tools);
-        _modelRecord = new Lazy<ModelRecord>(() => DescribeModel(model));
     }
 
-    /// <summary>The model's identity (temporary: becomes the <c>HookedTransformer</c> when it lands).</summary>
-    public IModelIdentity Model { get; }
+    /// <summary>The model experiments run against.</summary>
+    public HookedTransformer Model { get; }
 
     /// <summary>The tools: those added with <see cref="AddTool{TContract}"/>, then the registry's.</summary>
     public IToolRegistry Tools => _tools;
@@ -64,6 +61,15 @@ public class InterpretabilityBench
 
     /// <summary>The record of the most recent recorded run of this bench (logged or not), e.g. to read its hypothesis test.</summary>
     public ExperimentRecord? LastRun => Volatile.Read(ref _lastRun);
+
+    /// <summary>
+    /// The model identity recorded with every run: name, configuration and weights hash. Hashed at the first
+    /// recorded run and kept; call <see cref="RefreshModelIdentity"/> after changing the weights in place.
+    /// </summary>
+    public ModelRecord ModelIdentity => _modelRecord ??= Bench.ModelIdentity.Describe(Model);
+
+    /// <summary>Re-hashes the model (after fine-tuning, weight processing or surgery on this bench's model).</summary>
+    public void RefreshModelIdentity() => _modelRecord = Bench.ModelIdentity.Describe(Model);
 
     /// <summary>Adds (or replaces) a tool in code, ahead of the registry's tool of the same name.</summary>
     public void AddTool<TContract>(string name, TContract tool) where TContract : class => _tools.Add(name, tool);
@@ -151,7 +157,7 @@ public class InterpretabilityBench
             DurationMs = duration.TotalMilliseconds,
             Status = error is null ? "ok" : "failed",
             Error = error is null ? null : $"{error.GetType().FullName}: {error.Message}",
-            Model = _modelRecord.Value,
+            Model = ModelIdentity,
             Tools = call.Tools.Select(DescribeTool).ToList(),
             Arguments = arguments,
             Result = hasResult ? ExperimentJson.Encode(result, $"result of {info.Name}", sidecars, warnings) : null,
@@ -170,19 +176,5 @@ public class InterpretabilityBench
         string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
             ?? assembly.GetName().Version?.ToString() ?? "unknown";
         return new ToolRecord(use.Name, type.FullName ?? type.Name, assembly.GetName().Name ?? "unknown", version);
-    }
-
-    private static ModelRecord DescribeModel(IModelIdentity model)
-    {
-        JsonNode? config;
-        try
-        {
-            config = JsonNode.Parse(model.ConfigJson);
-        }
-        catch (JsonException)
-        {
-            config = JsonValue.Create(model.ConfigJson);
-        }
-        return new ModelRecord(model.Name, config, model.WeightsHash);
     }
 }

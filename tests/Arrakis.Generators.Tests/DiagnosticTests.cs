@@ -27,7 +27,7 @@ public class DiagnosticTests
     public async Task UnknownTool_NamesTheClosestKnownTool()
     {
         Diagnostic d = await AssertDiagnosticsAsync("""
-            public partial class Exp(IModelIdentity m) : InterpretabilityBench(m)
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
             {
                 [UseTools({|ARK001:"decomposr"|})]
                 public double[] Run(int[] ids, IResidualDecomposer decomposer) => decomposer.DecomposeResidual(ids, 0);
@@ -40,7 +40,7 @@ public class DiagnosticTests
     public async Task ToolWithoutParameter_IsReportedOnTheName()
     {
         Diagnostic d = await AssertDiagnosticsAsync("""
-            public partial class Exp(IModelIdentity m) : InterpretabilityBench(m)
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
             {
                 [UseTools("decomposer", {|ARK002:"logit"|})]
                 public double Run(IResidualDecomposer decomposer) => 0;
@@ -53,7 +53,7 @@ public class DiagnosticTests
     public async Task ForgottenToolParameter_IsNoReceivingParameter()
     {
         await AssertDiagnosticsAsync("""
-            public partial class Exp(IModelIdentity m) : InterpretabilityBench(m)
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
             {
                 [UseTools({|ARK002:"decomposer"|})]
                 public double Run(int[] ids, int layer) => 0;
@@ -65,7 +65,7 @@ public class DiagnosticTests
     public async Task ToolParameterOfTheWrongType_IsReportedOnTheType()
     {
         Diagnostic d = await AssertDiagnosticsAsync("""
-            public partial class Exp(IModelIdentity m) : InterpretabilityBench(m)
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
             {
                 [UseTools("decomposer")]
                 public double Run(int[] ids, {|ARK003:ILogitAttributor|} decomposer) => 0;
@@ -78,7 +78,7 @@ public class DiagnosticTests
     public async Task SameToolTwice_IsReportedOnTheSecondMention()
     {
         await AssertDiagnosticsAsync("""
-            public partial class Exp(IModelIdentity m) : InterpretabilityBench(m)
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
             {
                 [UseTools("decomposer", {|ARK004:"decomposer"|})]
                 public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
@@ -90,7 +90,7 @@ public class DiagnosticTests
     public async Task TypeNotPartial_IsReportedOnItsName()
     {
         await AssertDiagnosticsAsync("""
-            public class {|ARK005:Exp|}(IModelIdentity m) : InterpretabilityBench(m)
+            public class {|ARK005:Exp|}(HookedTransformer m) : InterpretabilityBench(m)
             {
                 [UseTools("decomposer")]
                 public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
@@ -104,7 +104,7 @@ public class DiagnosticTests
         await AssertDiagnosticsAsync("""
             public static class {|ARK005:Outer|}
             {
-                public partial class Exp(IModelIdentity m) : InterpretabilityBench(m)
+                public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
                 {
                     [UseTools("decomposer")]
                     public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
@@ -129,7 +129,7 @@ public class DiagnosticTests
     public async Task NullToolName_IsNotAConstantString()
     {
         await AssertDiagnosticsAsync("""
-            public partial class Exp(IModelIdentity m) : InterpretabilityBench(m)
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
             {
                 [UseTools({|ARK007:(string)null!|})]
                 public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
@@ -141,7 +141,7 @@ public class DiagnosticTests
     public async Task MissingHypothesisFunction_IsReportedOnItsName()
     {
         Diagnostic d = await AssertDiagnosticsAsync("""
-            public partial class Exp(IModelIdentity m) : InterpretabilityBench(m)
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
             {
                 [UseTools("decomposer"), TestHypothesis({|ARK008:"Nul"|}, nameof(Alt))]
                 public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
@@ -156,7 +156,7 @@ public class DiagnosticTests
     public async Task HypothesisFunctionOfTheWrongSignature_IsReportedOnItsName()
     {
         Diagnostic d = await AssertDiagnosticsAsync("""
-            public partial class Exp(IModelIdentity m) : InterpretabilityBench(m)
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
             {
                 [UseTools("decomposer"), TestHypothesis(nameof(Null), {|ARK009:nameof(Alt)|})]
                 public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
@@ -173,7 +173,7 @@ public class DiagnosticTests
     public async Task GeneratedMemberCollision_IsReportedOnTheMethodName()
     {
         await AssertDiagnosticsAsync("""
-            public partial class Exp(IModelIdentity m) : InterpretabilityBench(m)
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
             {
                 public double Run(int[] ids) => 1;
 
@@ -187,7 +187,7 @@ public class DiagnosticTests
     public async Task LogExperimentWithoutUseTools_IsReportedOnTheAttribute()
     {
         await AssertDiagnosticsAsync("""
-            public partial class Exp(IModelIdentity m) : InterpretabilityBench(m)
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
             {
                 [{|ARK011:LogExperiment|}]
                 public double Run(int[] ids) => 0;
@@ -199,7 +199,7 @@ public class DiagnosticTests
     public async Task StaticExperiment_IsUnsupported()
     {
         await AssertDiagnosticsAsync("""
-            public partial class Exp(IModelIdentity m) : InterpretabilityBench(m)
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
             {
                 [UseTools("decomposer")]
                 public static double {|ARK012:Run|}(int[] ids, IResidualDecomposer decomposer) => 0;

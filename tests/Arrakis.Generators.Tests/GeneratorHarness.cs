@@ -25,6 +25,8 @@ internal static partial class GeneratorHarness
         .. Net100.References.All,
         MetadataReference.CreateFromFile(typeof(ToolAttribute).Assembly.Location),
         MetadataReference.CreateFromFile(typeof(InterpretabilityBench).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(HookedTransformer).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(TorchSharp.torch).Assembly.Location),
     ];
 
     public static CSharpCompilation Compile(params (string Path, string Text)[] sources) =>

@@ -38,7 +38,7 @@ internal static class Samples
 
         namespace Lab;
 
-        public partial class MIExperiment(IModelIdentity model, IToolRegistry tools) : InterpretabilityBench(model, tools: tools)
+        public partial class MIExperiment(HookedTransformer model, IToolRegistry tools) : InterpretabilityBench(model, tools: tools)
         {
             public int[] InputIds { get; set; } = [1, 2, 3];
 
@@ -82,7 +82,7 @@ internal static class Samples
 
         public static partial class Outer
         {
-            public partial class Sweep<T>(Arrakis.Bench.IModelIdentity model) : InterpretabilityBench(model) where T : class
+            public partial class Sweep<T>(Arrakis.HookedTransformer model) : InterpretabilityBench(model) where T : class
             {
                 [UseTools("decomposer", "logit")]
                 public async Task<double> Both(int layer, string? label, IResidualDecomposer decomposer, ILogitAttributor logit)
