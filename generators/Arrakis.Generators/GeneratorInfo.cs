@@ -14,6 +14,7 @@ namespace Arrakis.Generators
         public const string UseToolsAttribute = "Arrakis.Bench.UseToolsAttribute";
         public const string LogExperimentAttribute = "Arrakis.Bench.LogExperimentAttribute";
         public const string TestHypothesisAttribute = "Arrakis.Bench.TestHypothesisAttribute";
+        public const string ProfileModelAttribute = "Arrakis.Bench.ProfileModelAttribute";
 
         /// <summary>The MSBuild property (made visible by Arrakis.Bench's props) that paths are made relative to.</summary>
         public const string ProjectDirProperty = "build_property.ProjectDir";

@@ -9,7 +9,7 @@ namespace Arrakis.Bench;
 /// <summary>
 /// The experiment bench (Arrakis's <c>BaseInterpretabilityBench</c>): a model, its tools and the experiment store.
 /// Experiments are methods of a <c>partial</c> class deriving from it, marked <see cref="UseToolsAttribute"/>
-/// (plus <see cref="LogExperimentAttribute"/>, <see cref="TestHypothesisAttribute"/>); the Arrakis generator adds
+/// (plus <see cref="LogExperimentAttribute"/>, <see cref="TestHypothesisAttribute"/>, <see cref="ProfileModelAttribute"/>); the Arrakis generator adds
 /// their callable forms, which call back into <see cref="RunExperiment{T}(ExperimentCall, Func{T})"/>.
 /// </summary>
 /// <example><code>
@@ -89,16 +89,17 @@ public class InterpretabilityBench
         DateTimeOffset started = DateTimeOffset.UtcNow;
         long start = Stopwatch.GetTimestamp();
         T result;
+        using var profiler = call.Profile is Granularity granularity ? new ModelProfiler(Model, granularity) : null;
         try
         {
             result = body();
         }
         catch (Exception ex)
         {
-            Record(call, started, Stopwatch.GetElapsedTime(start), result: null, hasResult: false, ex);
+            Record(call, started, Stopwatch.GetElapsedTime(start), result: null, hasResult: false, ex, profiler);
             throw;
         }
-        Record(call, started, Stopwatch.GetElapsedTime(start), result, hasResult: true, error: null);
+        Record(call, started, Stopwatch.GetElapsedTime(start), result, hasResult: true, error: null, profiler);
         return result;
     }
 
@@ -114,16 +115,17 @@ public class InterpretabilityBench
         DateTimeOffset started = DateTimeOffset.UtcNow;
         long start = Stopwatch.GetTimestamp();
         T result;
+        using var profiler = call.Profile is Granularity granularity ? new ModelProfiler(Model, granularity) : null;
         try
         {
             result = await body().ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            Record(call, started, Stopwatch.GetElapsedTime(start), result: null, hasResult: false, ex);
+            Record(call, started, Stopwatch.GetElapsedTime(start), result: null, hasResult: false, ex, profiler);
             throw;
         }
-        Record(call, started, Stopwatch.GetElapsedTime(start), result, hasResult: true, error: null);
+        Record(call, started, Stopwatch.GetElapsedTime(start), result, hasResult: true, error: null, profiler);
         return result;
     }
 
@@ -131,8 +133,10 @@ public class InterpretabilityBench
     protected Task RunExperimentAsync(ExperimentCall call, Func<Task> body) =>
         RunExperimentAsync<object?>(call, async () => { await body().ConfigureAwait(false); return null; });
 
-    private void Record(ExperimentCall call, DateTimeOffset started, TimeSpan duration, object? result, bool hasResult, Exception? error)
+    private void Record(ExperimentCall call, DateTimeOffset started, TimeSpan duration, object? result, bool hasResult, Exception? error, ModelProfiler? profiler)
     {
+        ModelProfile? profile = profiler?.Result();
+        profiler?.Dispose(); // detach before the hypothesis samples run the model again
         ExperimentInfo info = call.Info;
         string runId = $"{started.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
         TensorSidecars? sidecars = call.Log ? Store.Sidecars(info.Name, runId) : null;
@@ -162,6 +166,7 @@ public class InterpretabilityBench
             Arguments = arguments,
             Result = hasResult ? ExperimentJson.Encode(result, $"result of {info.Name}", sidecars, warnings) : null,
             Hypothesis = hypothesis,
+            Profile = profile,
             Warnings = warnings,
         };
         foreach (string warning in warnings) Warn(warning);

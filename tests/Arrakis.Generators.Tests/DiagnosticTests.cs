@@ -196,6 +196,18 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public async Task ProfileModelWithoutUseTools_IsReportedOnTheAttribute()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [{|ARK011:ProfileModel(Granularity.Component)|}]
+                public double Run(int[] ids) => 0;
+            }
+            """);
+    }
+
+    [Fact]
     public async Task StaticExperiment_IsUnsupported()
     {
         await AssertDiagnosticsAsync("""

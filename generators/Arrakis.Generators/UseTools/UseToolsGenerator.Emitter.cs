@@ -80,6 +80,10 @@ namespace Arrakis.Generators.UseTools
                         .Line($"samples: {h.Samples.ToString(CultureInfo.InvariantCulture)}, alpha: {h.Alpha.ToString("R", CultureInfo.InvariantCulture)}),")
                         .Outdent();
                 }
+                if (e.Profile is int granularity)
+                {
+                    w.Line($"Profile = ({Bench}.Granularity){granularity.ToString(CultureInfo.InvariantCulture)},");
+                }
                 w.Close(";");
 
                 string run = e.ReturnKind switch
@@ -130,6 +134,7 @@ namespace Arrakis.Generators.UseTools
                 {
                     extras.Add($"tests <c>{Xml(h.Null.Name.TrimStart('@'))}</c> against <c>{Xml(h.Alternative.Name.TrimStart('@'))}</c> ([TestHypothesis])");
                 }
+                if (e.Profile is not null) extras.Add("profiles the model ([ProfileModel])");
                 return extras.Count == 0 ? "" : "; " + string.Join("; ", extras);
             }
 

@@ -171,6 +171,9 @@ namespace Arrakis.Generators.UseTools
                     Tools: tools.ToEquatableArray(),
                     Log: FindAttribute(method, GeneratorInfo.LogExperimentAttribute) is not null,
                     Hypothesis: hypothesis,
+                    Profile: FindAttribute(method, GeneratorInfo.ProfileModelAttribute) is { } profile
+                        ? profile.ConstructorArguments.FirstOrDefault().Value as int? ?? 1
+                        : null,
                     Source: CaptureSource(syntax, ct));
             }
 

@@ -4,7 +4,8 @@ namespace Arrakis.Bench;
 /// One call of a recorded experiment, built by generated code and handed to
 /// <see cref="InterpretabilityBench.RunExperiment{T}(ExperimentCall, Func{T})"/>. Options of the experiment
 /// attributes live here: <c>[LogExperiment]</c> sets <see cref="Log"/>, <c>[TestHypothesis]</c> sets
-/// <see cref="Hypothesis"/>; <c>[ProfileModel]</c> and <c>[PlotResults]</c> (later issues) add theirs beside them.
+/// <see cref="Hypothesis"/>, <c>[ProfileModel]</c> sets <see cref="Profile"/>; <c>[PlotResults]</c> (a later issue)
+/// adds its option beside them.
 /// </summary>
 /// <param name="info">The experiment as captured at compile time.</param>
 /// <param name="arguments">The ordinary arguments, in the order of <see cref="ExperimentInfo.ParameterNames"/>.</param>
@@ -25,4 +26,7 @@ public sealed class ExperimentCall(ExperimentInfo info, object?[] arguments, Too
 
     /// <summary>The hypothesis test to run after the experiment (<c>[TestHypothesis]</c>), if any.</summary>
     public HypothesisCall? Hypothesis { get; init; }
+
+    /// <summary>What to profile while the experiment runs (<c>[ProfileModel]</c>), if anything.</summary>
+    public Granularity? Profile { get; init; }
 }

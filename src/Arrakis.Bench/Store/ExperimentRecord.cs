@@ -54,6 +54,9 @@ public sealed record ExperimentRecord
     /// <summary>The <c>[TestHypothesis]</c> outcome, if the experiment has one.</summary>
     public HypothesisResult? Hypothesis { get; init; }
 
+    /// <summary>The <c>[ProfileModel]</c> measurements, if the experiment has them.</summary>
+    public ModelProfile? Profile { get; init; }
+
     /// <summary>What could not be recorded faithfully (e.g. an argument kept only as its type and ToString).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

@@ -53,6 +53,11 @@ public partial class MIExperiment(HookedTransformer model, string saveDir, ITool
     public double TargetLogit(int targetToken, ILogitAttributor logit) =>
         logit.TrackTokenCirculation(InputIds, targetToken, nLayers: 2)[^1];
 
+    /// <summary>Where a forward pass spends its time and activation memory, per layer and per component.</summary>
+    [UseTools("decomposer"), ProfileModel(Granularity.Layer | Granularity.Component)]
+    public int ProfileForward(Tensor inputIds, IResidualDecomposer decomposer) =>
+        decomposer.DecomposeResidual(inputIds, 1).Count;
+
     private readonly Random _sampler = new(7);
 
     private double RandomTokenLogit(int targetToken, ILogitAttributor logit) =>

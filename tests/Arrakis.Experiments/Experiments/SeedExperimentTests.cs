@@ -84,6 +84,26 @@ public sealed class SeedExperimentTests : IDisposable
         Assert.Equal(h, Assert.Single(_f.Experiment.Store.ReadRuns("TargetLogit")).Hypothesis);
     }
 
+    [Fact]
+    public void ProfileModel_MeasuresEveryLayerAndComponentThroughHookPoints()
+    {
+        Tensor inputIds = TinyModel.Tokens();
+
+        Assert.Equal(4, _f.Experiment.ProfileForward(inputIds));
+
+        ModelProfile profile = _f.Experiment.LastRun!.Profile!;
+        Assert.Equal(["blocks.0", "blocks.1", "blocks.0.attn", "blocks.0.mlp", "blocks.1.attn", "blocks.1.mlp"], profile.Units.Select(u => u.Name));
+        Assert.All(profile.Units, u => Assert.Equal(1, u.Passes));
+        Assert.All(profile.Units, u => Assert.True(u.WallMs > 0 && u.ActivationBytes > 0, u.Name));
+        Assert.Equal(1, profile.Units.Take(2).Sum(u => u.TimeFraction), 9);
+        Assert.Equal(1, profile.Units.Skip(2).Sum(u => u.MemoryFraction), 9);
+        // A layer's hook points include its components' (and its residual stream's), so it holds more bytes.
+        Assert.True(profile.Units[0].ActivationBytes > profile.Units[2].ActivationBytes + profile.Units[3].ActivationBytes);
+        // resid_pre [1, 12, 32] float32 is one of layer 0's activations.
+        Assert.True(profile.Units[0].ActivationBytes >= 12 * 32 * 4);
+        Assert.False(_f.Model.GetHookPoint("blocks.0.hook_resid_pre").HasHooks, "the profiler's hooks are detached after the run");
+    }
+
     private sealed class FixedDecomposer : IResidualDecomposer
     {
         public IReadOnlyDictionary<string, Tensor> DecomposeResidual(Tensor inputIds, int layerIdx) => new Dictionary<string, Tensor> { ["fixed"] = zeros(1) };

@@ -56,20 +56,20 @@ namespace Lab.Shapes
             [global::System.CodeDom.Compiler.GeneratedCode("Arrakis.Generators", "0.1.0")]
             private static readonly global::Arrakis.Bench.ExperimentInfo __arrakis_Forget_2 = new global::Arrakis.Bench.ExperimentInfo(
                 name: "Forget",
-                codeVersion: "a82f22ea226e",
+                codeVersion: "ec4cb019058d",
                 sourcePath: "Sweeps/Shapes.cs",
                 line: 29,
                 parameterNames: new string[] { "scale", "mode", "name" },
                 source:
                     "[UseTools(\"decomposer\")]\n" +
-                    "[LogExperiment]\n" +
+                    "[ProfileModel(Granularity.Layer | Granularity.Component)]\n" +
                     "public void Forget(double scale = 0.5, Mode mode = Mode.Careful, string name = \"a\\\"b\", IResidualDecomposer decomposer = null!)\n" +
                     "{\n" +
                     "}");
 
             /// <summary>
             /// Calls <c>Forget</c> with tool "decomposer" resolved from
-            /// <see cref="global::Arrakis.Bench.InterpretabilityBench.Tools"/> on this call; records the run in the experiment store ([LogExperiment]).
+            /// <see cref="global::Arrakis.Bench.InterpretabilityBench.Tools"/> on this call; profiles the model ([ProfileModel]).
             /// </summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Arrakis.Generators", "0.1.0")]
             public void Forget(double scale = 0.5D, global::Lab.Shapes.Mode mode = (global::Lab.Shapes.Mode)(3), string name = "a\"b")
@@ -80,7 +80,8 @@ namespace Lab.Shapes
                     new object?[] { scale, mode, name },
                     new global::Arrakis.Bench.ToolUse[] { new global::Arrakis.Bench.ToolUse("decomposer", decomposer) })
                 {
-                    Log = true,
+                    Log = false,
+                    Profile = (global::Arrakis.Bench.Granularity)3,
                 };
                 this.RunExperiment(__call, () => this.Forget(scale, mode, name, decomposer));
             }

@@ -99,7 +99,7 @@ internal static class Samples
                 }
 
                 [UseTools("decomposer")]
-                [LogExperiment]
+                [ProfileModel(Granularity.Layer | Granularity.Component)]
                 public void Forget(double scale = 0.5, Mode mode = Mode.Careful, string name = "a\"b", IResidualDecomposer decomposer = null!)
                 {
                 }

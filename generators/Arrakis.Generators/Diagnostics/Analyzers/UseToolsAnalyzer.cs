@@ -12,7 +12,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace Arrakis.Generators.Diagnostics
 {
     /// <summary>
-    /// Reports every problem of <c>[UseTools]</c>/<c>[LogExperiment]</c>/<c>[TestHypothesis]</c> methods, using the
+    /// Reports every problem of <c>[UseTools]</c>/<c>[LogExperiment]</c>/<c>[TestHypothesis]</c>/<c>[ProfileModel]</c> methods, using the
     /// generator's own <see cref="UseToolsGenerator.Parser"/> plus the compilation's tool catalogue. Diagnostics
     /// live here rather than in the generator so they can be suppressed and do not defeat the generator's caching.
     /// </summary>
@@ -61,7 +61,7 @@ namespace Arrakis.Generators.Diagnostics
             foreach (AttributeData attribute in method.GetAttributes())
             {
                 string? name = attribute.AttributeClass?.ToDisplayString();
-                if (name is GeneratorInfo.LogExperimentAttribute or GeneratorInfo.TestHypothesisAttribute)
+                if (name is GeneratorInfo.LogExperimentAttribute or GeneratorInfo.TestHypothesisAttribute or GeneratorInfo.ProfileModelAttribute)
                 {
                     Location location = attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation()
                         ?? syntax.Identifier.GetLocation();

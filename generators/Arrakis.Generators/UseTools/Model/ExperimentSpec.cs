@@ -13,6 +13,7 @@ namespace Arrakis.Generators.UseTools.Model
     /// <param name="Tools">The tools, in <c>[UseTools]</c> order, each received by one of the method's last parameters.</param>
     /// <param name="Log">Whether <c>[LogExperiment]</c> is present.</param>
     /// <param name="Hypothesis">The <c>[TestHypothesis]</c> settings, if present and valid.</param>
+    /// <param name="Profile">The <c>[ProfileModel]</c> granularity (the <c>Granularity</c> flags' value), if present.</param>
     /// <param name="Source">The captured source and its hash (the code version).</param>
     internal sealed record ExperimentSpec(
         ContainingTypeSpec Type,
@@ -25,10 +26,11 @@ namespace Arrakis.Generators.UseTools.Model
         EquatableArray<ToolSpec> Tools,
         bool Log,
         HypothesisSpec? Hypothesis,
+        int? Profile,
         SourceSpec Source)
     {
         /// <summary>Whether the call goes through the bench's recording path (<c>RunExperiment</c>).</summary>
-        public bool IsRecorded => Log || Hypothesis is not null;
+        public bool IsRecorded => Log || Hypothesis is not null || Profile is not null;
     }
 
     /// <summary>The shape of a method's return type, which decides how its result is awaited.</summary>
