@@ -73,7 +73,7 @@ public partial class HookedTransformer
         logits = logits.to(float32) / temperature;
         if (topK is { } k && k < logits.shape[1])
         {
-            var kth = logits.topk(k, -1).values[.., -1..];
+            var kth = logits.topk(k, -1).values[.., ^1..];
             logits = logits.masked_fill(logits < kth, double.NegativeInfinity);
         }
         if (topP is { } p && p < 1)
@@ -81,7 +81,7 @@ public partial class HookedTransformer
             var (sorted, order) = logits.sort(-1, descending: true);
             var cumulative = sorted.softmax(-1).cumsum(-1);
             var drop = (cumulative - sorted.softmax(-1)) >= p;  // keep the smallest prefix reaching p
-            var dropOriginal = zeros_like(drop).scatter(-1, order, drop.to(int64)).to(ScalarType.Bool);
+            var dropOriginal = zeros_like(drop, dtype: int64).scatter(-1, order, drop.to(int64)).to(ScalarType.Bool);
             logits = logits.masked_fill(dropOriginal, double.NegativeInfinity);
         }
         return multinomial(logits.softmax(-1), 1, generator: generator).squeeze(-1);
