@@ -39,11 +39,11 @@ public static class ExperimentJson
     internal static JsonNode? Encode(object? value, string what, TensorSidecars? sidecars, List<string> warnings)
     {
         if (value is null) return null;
-        var options = new JsonSerializerOptions(RecordOptions) { IncludeFields = true };
-        options.Converters.Add(new TensorConverter(sidecars));
+        TensorSidecars? outer = TensorConverter.Sidecars;
+        TensorConverter.Sidecars = sidecars;
         try
         {
-            return JsonSerializer.SerializeToNode(value, value.GetType(), options);
+            return JsonSerializer.SerializeToNode(value, value.GetType(), ValueOptions);
         }
         catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException or ArgumentException or ObjectDisposedException)
         {
@@ -54,10 +54,25 @@ public static class ExperimentJson
             catch (Exception toStringError) { text = $"<ToString() threw {toStringError.GetType().Name}>"; }
             return new JsonObject { ["$unserialisable"] = new JsonObject { ["type"] = type, ["toString"] = text } };
         }
+        finally
+        {
+            TensorConverter.Sidecars = outer;
+        }
     }
 
-    private sealed class TensorConverter(TensorSidecars? sidecars) : JsonConverter<Tensor>
+    /// <summary>Options for values: the record options plus public fields and the tensor converter (built once: reflection metadata is cached per instance).</summary>
+    private static readonly JsonSerializerOptions ValueOptions = new(RecordOptions)
     {
+        IncludeFields = true,
+        Converters = { new TensorConverter() },
+    };
+
+    private sealed class TensorConverter : JsonConverter<Tensor>
+    {
+        /// <summary>Where the value being encoded on this thread puts its large tensors (serialisation is synchronous).</summary>
+        [ThreadStatic]
+        internal static TensorSidecars? Sidecars;
+
         public override bool CanConvert(Type typeToConvert) => typeof(Tensor).IsAssignableFrom(typeToConvert);
 
         public override Tensor Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
@@ -79,7 +94,7 @@ public static class ExperimentJson
                 writer.WritePropertyName("values");
                 WriteValues(writer, tensor);
             }
-            else if (sidecars is not null)
+            else if (Sidecars is TensorSidecars sidecars)
             {
                 (string path, long bytes) = sidecars.Write(tensor);
                 writer.WriteString("sidecar", path);
