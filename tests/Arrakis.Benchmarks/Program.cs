@@ -1,4 +1,9 @@
+using Arrakis.Benchmarks;
 using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- --filter '*'
+// dotnet run -c Release --project tests/Arrakis.Benchmarks -- rss      (peak RSS of checkpoint loading)
+if (args.Length > 0 && args[0] is "rss" or "rss-child")
+    return RssProbe.Run(args);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;
