@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Arrakis.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,9 +13,9 @@ namespace Arrakis.Bench;
 /// <list type="bullet">
 /// <item>Ordinary values: System.Text.Json (public fields included, so tuples keep their items; NaN/∞ as strings).</item>
 /// <item>Tensors: <c>{"$tensor": {"dtype", "shape", "values"}}</c> with the values flattened in row-major order; a
-/// tensor of more than <see cref="InlineTensorLimit"/> elements goes to a sidecar file beside the runs
-/// (<c>tensors/{runId}-{n}.bin</c>: the raw little-endian element bytes of the tensor's own dtype, row-major) and
-/// the record names it as <c>"sidecar"</c> with <c>"format": "raw-le"</c>.</item>
+/// tensor of more than <see cref="InlineTensorLimit"/> elements goes to a safetensors sidecar beside the runs
+/// (<c>tensors/{runId}-{n}.safetensors</c>, one tensor named <c>tensor</c>, in its own dtype) and the record names
+/// it as <c>"sidecar"</c> with <c>"format": "safetensors"</c>.</item>
 /// <item>A value System.Text.Json cannot serialise: <c>{"$unserialisable": {"type", "toString"}}</c>, with a warning;
 /// the run is never dropped.</item>
 /// </list>
@@ -96,10 +97,8 @@ public static class ExperimentJson
             }
             else if (Sidecars is TensorSidecars sidecars)
             {
-                (string path, long bytes) = sidecars.Write(tensor);
-                writer.WriteString("sidecar", path);
-                writer.WriteString("format", "raw-le");
-                writer.WriteNumber("bytes", bytes);
+                writer.WriteString("sidecar", sidecars.Write(tensor));
+                writer.WriteString("format", "safetensors");
             }
             else
             {
@@ -139,23 +138,24 @@ public static class ExperimentJson
     }
 }
 
-/// <summary>Writes the large tensors of one run to sidecar files (raw little-endian bytes, row-major).</summary>
+/// <summary>Writes the large tensors of one run to safetensors sidecar files (one tensor, named <c>tensor</c>, per file).</summary>
 /// <param name="experimentDirectory">The experiment's folder; sidecars go to its <c>tensors/</c> subfolder.</param>
-/// <param name="runId">The run the sidecars belong to.</param>
+/// <param name="runId">The run the sidecars belong to (unique, so no sidecar is ever overwritten).</param>
 internal sealed class TensorSidecars(string experimentDirectory, string runId)
 {
+    /// <summary>The tensor's name inside each sidecar.</summary>
+    public const string TensorName = "tensor";
+
     private int _count;
 
-    /// <summary>Writes <paramref name="tensor"/> and returns its path relative to the experiment folder and its size.</summary>
-    public (string RelativePath, long Bytes) Write(Tensor tensor)
+    /// <summary>Writes <paramref name="tensor"/> (atomically) and returns its path relative to the experiment folder.</summary>
+    public string Write(Tensor tensor)
     {
-        if (!BitConverter.IsLittleEndian) throw new NotSupportedException("Sidecars are written little-endian; this machine is big-endian.");
-        using var scope = NewDisposeScope();
-        Tensor contiguous = tensor.detach().cpu().contiguous();
-        string relative = $"tensors/{runId}-{Interlocked.Increment(ref _count)}.bin";
+        string relative = $"tensors/{runId}-{Interlocked.Increment(ref _count)}.safetensors";
         string path = Path.Combine(experimentDirectory, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        AtomicFile.WriteNew(path, contiguous.bytes);
-        return (relative, contiguous.bytes.Length);
+        using var scope = NewDisposeScope();
+        SafetensorsWriter.Save(path, [new KeyValuePair<string, Tensor>(TensorName, tensor.detach())]);
+        return relative;
     }
 }

@@ -12,7 +12,7 @@ namespace Arrakis.Bench;
 /// <code>
 /// {experiment}/runs.jsonl              one ExperimentRecord per line, only ever appended
 /// {experiment}/versions/{hash}.cs      the source of each code version, written once
-/// {experiment}/tensors/{runId}-{n}.bin large tensors of a run (raw little-endian, see ExperimentJson)
+/// {experiment}/tensors/{runId}-{n}.safetensors  large tensors of a run (see ExperimentJson)
 /// {experiment}/.lock                   held while a record is appended
 /// </code>
 /// Appends are serialised by an exclusive lock on <c>.lock</c> (an OS file lock, so two processes are safe) and
