@@ -82,6 +82,24 @@ internal sealed record AssemblyFacts(
         }
     }
 
+    /// <summary>The module version id of the assembly at <paramref name="path"/> (reads only its headers and
+    /// metadata tables), or null when it is not a readable .NET assembly.</summary>
+    public static Guid? TryReadMvid(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var pe = new PEReader(stream);
+            if (!pe.HasMetadata) return null;
+            var md = pe.GetMetadataReader();
+            return md.GetGuid(md.GetModuleDefinition().Mvid);
+        }
+        catch (Exception e) when (e is BadImageFormatException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Where the last section of a PE image ends, from its headers; null when the headers are not those of a PE file.</summary>
     private static long? ImageEnd(byte[] image)
     {

@@ -107,7 +107,10 @@ public sealed class PluginHost : IDisposable
         lock (_gate) return _slots.FirstOrDefault(s => s.Name == folderName)?.LoadContext;
     }
 
-    private void Scan(FolderState state)
+    /// <param name="state">The folder.</param>
+    /// <param name="deferLoad">Load new plugin folders after the reload delay rather than now (the watcher saw them
+    /// appear; their files may still be arriving).</param>
+    private void Scan(FolderState state, bool deferLoad = false)
     {
         var path = state.Folder.Path;
         if (File.Exists(path))
@@ -146,7 +149,8 @@ public sealed class PluginHost : IDisposable
             if (_slots.Any(s => s.Folder == folder)) continue;
             var slot = new PluginSlot(this, folder, state.RealPath, state.Folder.Source);
             _slots.Add(slot);
-            slot.Load();
+            if (deferLoad) slot.OnFileChanged();
+            else slot.Load();
         }
     }
 
@@ -164,6 +168,8 @@ public sealed class PluginHost : IDisposable
             watcher.Created += onChange;
             watcher.Deleted += onChange;
             watcher.Renamed += (_, e) => { OnFileEvent(state, e.OldFullPath); OnFileEvent(state, e.FullPath); };
+            // Events were lost (buffer overflow): look at everything; unchanged builds are not reloaded.
+            watcher.Error += (_, _) => OnEventsLost(state);
             watcher.EnableRaisingEvents = true;
             state.Watcher = watcher;
         }
@@ -184,13 +190,25 @@ public sealed class PluginHost : IDisposable
         {
             if (_disposed) return;
             slot = _slots.FirstOrDefault(s => s.Folder == folder);
-            if (slot is null && Directory.Exists(folder))
+            if (slot is null)
             {
-                Scan(state);   // a new plugin folder: load it (its files may still be arriving; the slot's watcher events reload it)
+                Scan(state, deferLoad: true);   // a new plugin folder, or a loose file
                 return;
             }
         }
-        slot?.OnFileChanged();
+        slot.OnFileChanged();
+    }
+
+    private void OnEventsLost(FolderState state)
+    {
+        PluginSlot[] slots;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            Scan(state, deferLoad: true);
+            slots = _slots.Where(s => Path.GetDirectoryName(s.Folder) == state.Folder.Path).ToArray();
+        }
+        foreach (var slot in slots) slot.OnFileChanged();
     }
 
     internal void OnPluginChanged(PluginReport report) => PluginChanged?.Invoke(this, report);

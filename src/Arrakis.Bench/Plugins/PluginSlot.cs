@@ -309,7 +309,11 @@ internal sealed class PluginSlot : IDisposable
         return null;
     }
 
-    /// <summary>Identifies a build: the plugin assembly's MVID plus name, size and time of the other files beside it.</summary>
+    /// <summary>
+    /// Identifies a build by content, not time: the MVID of every assembly beside the plugin assembly (a deterministic
+    /// build changes it exactly when the code changes), a hash of each .json, size and time of native libraries. A
+    /// build that rewrites unchanged files (the contracts, the deps.json) therefore does not cause a reload.
+    /// </summary>
     private static string Fingerprint(string main, AssemblyFacts facts)
     {
         var parts = new List<string> { facts.Mvid.ToString("N") };
@@ -317,14 +321,30 @@ internal sealed class PluginSlot : IDisposable
         {
             foreach (var file in Directory.EnumerateFiles(Path.GetDirectoryName(main)!).Order(StringComparer.Ordinal))
             {
-                var extension = Path.GetExtension(file);
-                if (file == main || !(extension is ".dll" or ".json" or ".so" or ".dylib")) continue;
-                var info = new FileInfo(file);
-                parts.Add($"{info.Name}:{info.Length}:{info.LastWriteTimeUtc.Ticks}");
+                if (file == main) continue;
+                var name = Path.GetFileName(file);
+                switch (Path.GetExtension(file))
+                {
+                    case ".dll":
+                        parts.Add($"{name}:{AssemblyFacts.TryReadMvid(file)?.ToString("N") ?? Stamp(file)}");
+                        break;
+                    case ".json":
+                        parts.Add($"{name}:{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file)))}");
+                        break;
+                    case ".so" or ".dylib":
+                        parts.Add($"{name}:{Stamp(file)}");
+                        break;
+                }
             }
         }
         catch (IOException) { parts.Add(Guid.NewGuid().ToString()); }
         return string.Join('|', parts);
+
+        static string Stamp(string file)
+        {
+            var info = new FileInfo(file);
+            return $"{info.Length}:{info.LastWriteTimeUtc.Ticks}";
+        }
     }
 
     public void Dispose()

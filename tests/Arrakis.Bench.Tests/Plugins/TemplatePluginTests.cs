@@ -181,6 +181,39 @@ public class TemplatePluginTests(TemplatePluginFixture plugin, ITestOutputHelper
     }
 
     [Fact]
+    public void Build_with_a_changed_contract_is_refused_and_the_loaded_build_keeps_serving()
+    {
+        using var root = plugin.PluginsWith(plugin.Generated);
+        using var host = Host(root.Path);
+        host.Load();
+        var contract = host.Registry.Describe(ToolName).Contract;
+
+        TempFolder.CopyFolder(plugin.ContractChanged, root.Combine(PluginName));
+
+        Wait.Until(() => host.Report[PluginName]!.Failure == PluginFailureKind.ContractChanged, Patience, () => host.Report.ToString());
+        var entry = host.Report[PluginName]!;
+        Assert.Equal((PluginStatus.ServingPreviousVersion, 1), (entry.Status, entry.Version!.Generation));
+        Assert.Contains("contracts cannot be reloaded — restart the host to use the new contract", entry.Reason);
+        Assert.Equal("Hello, world!", Greet(host.Registry, "world"));
+        Assert.Same(contract, host.Registry.Describe(ToolName).Contract);
+    }
+
+    [Fact]
+    public void Plugin_folder_that_appears_while_the_host_runs_is_loaded()
+    {
+        using var root = new TempFolder("arrakis-plugins");
+        using var host = Host(root.Path);
+        host.Load();
+        Assert.Empty(host.Registry.Names);
+
+        TempFolder.CopyFolder(plugin.Generated, root.Combine(PluginName));
+
+        Wait.Until(() => host.Registry.Names.Contains(ToolName), Patience, () => host.Report.ToString());
+        Assert.Equal("Hello, world!", Greet(host.Registry, "world"));
+        Assert.Equal(PluginStatus.Loaded, host.Report[PluginName]!.Status);
+    }
+
+    [Fact]
     public void Unknown_tool_name_through_the_host_lists_loaded_tools_and_the_closest_name()
     {
         using var root = plugin.PluginsWith(plugin.Generated);

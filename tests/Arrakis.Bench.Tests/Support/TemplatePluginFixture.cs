@@ -27,7 +27,15 @@ public sealed class TemplatePluginFixture : IDisposable
 
         DotNet.Build(Project, Generated);
         WriteImplementation("Bonjour");
-        DotNet.Build(Project, Changed);
+        DotNet.Build(Project, Changed, "--no-restore");
+
+        // A build whose contract changed too (a new interface member); then the contract's source is put back, and
+        // since builds are deterministic, later builds produce the original contract assembly again.
+        var contract = Path.Combine(Source, "src", PluginName + ".Contracts", "IEcho.cs");
+        var original = File.ReadAllText(contract);
+        File.WriteAllText(contract, original.Replace("EchoResult Run(string input);", "EchoResult Run(string input);\n    /// <summary>Added.</summary>\n    int Revision => 2;"));
+        DotNet.Build(Project, ContractChanged, "--no-restore");
+        File.WriteAllText(contract, original);
     }
 
     /// <summary>What <c>dotnet test</c> printed for the generated test project.</summary>
@@ -44,6 +52,9 @@ public sealed class TemplatePluginFixture : IDisposable
 
     /// <summary>A build whose <c>Run("x")</c> returns "Bonjour, x!".</summary>
     public string Changed => _temp.Combine("builds", "changed");
+
+    /// <summary>A build of "Bonjour" whose contract assembly gained a member.</summary>
+    public string ContractChanged => _temp.Combine("builds", "contract-changed");
 
     /// <summary>A plugins folder holding a copy of <paramref name="build"/> as Probe.Echo.</summary>
     public TempFolder PluginsWith(string build)
