@@ -199,9 +199,10 @@ internal sealed class PluginSlot : IDisposable
             var version = new PluginVersion(
                 (facts.InformationalVersion ?? facts.Version.ToString()).Split('+')[0],
                 facts.Mvid.ToString("N")[..8], _generation + 1);
-            var tools = registrations.Select(r => r.Descriptor with { Version = version }).ToArray();
-            var conflict = _host.Registry.TryPublish(this, tools.Select((d, i) => registrations[i] with { Descriptor = d }).ToArray());
+            var published = registrations.Select(r => r with { Descriptor = r.Descriptor with { Version = version } }).ToArray();
+            var conflict = _host.Registry.TryPublish(this, published);
             if (conflict is not null) return new Failure(PluginFailureKind.DuplicateToolName, conflict);
+            var tools = published.Select(r => r.Descriptor).ToArray();
 
             keep = true;
             var (oldLoader, oldVersion) = (_loader, _version);

@@ -38,6 +38,33 @@ public class TemplatePluginTests(TemplatePluginFixture plugin, ITestOutputHelper
     }
 
     [Fact]
+    public void Template_creates_a_contract_an_implementation_a_test_project_and_a_readme()
+    {
+        string[] expected =
+        [
+            "Probe.Echo.slnx",
+            "README.md",
+            "src/Probe.Echo.Contracts/IEcho.cs",
+            "src/Probe.Echo.Contracts/Probe.Echo.Contracts.csproj",
+            "src/Probe.Echo/EchoTool.cs",
+            "src/Probe.Echo/PluginInfo.cs",
+            "src/Probe.Echo/Probe.Echo.csproj",
+            "tests/Probe.Echo.Tests/EchoToolTests.cs",
+            "tests/Probe.Echo.Tests/Probe.Echo.Tests.csproj",
+        ];
+        foreach (var file in expected) Assert.True(File.Exists(Path.Combine(plugin.Source, file)), $"{file} was not generated");
+
+        var contract = File.ReadAllText(Path.Combine(plugin.Source, "src/Probe.Echo.Contracts/IEcho.cs"));
+        Assert.Contains("[Tool(\"echo\")]", contract);
+        Assert.Contains("public interface IEcho", contract);
+        var readme = File.ReadAllText(Path.Combine(plugin.Source, "README.md"));
+        Assert.StartsWith("# Probe.Echo — an Arrakis tool plugin", readme);
+        Assert.Contains("dotnet build src/Probe.Echo -o <plugins folder>/Probe.Echo", readme);
+        Assert.DoesNotContain("Acme", readme + contract);
+        Assert.DoesNotContain("Greeter", readme + contract);
+    }
+
+    [Fact]
     public void Generated_test_project_passes()
     {
         Assert.Matches(@"Passed!\s+- Failed:\s+0, Passed:\s+4,", plugin.GeneratedTestOutput);
