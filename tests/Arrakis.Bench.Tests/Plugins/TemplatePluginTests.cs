@@ -82,7 +82,7 @@ public class TemplatePluginTests(TemplatePluginFixture plugin, ITestOutputHelper
 
         // Change the source, rebuild into the plugin folder: the same host serves the new build.
         plugin.WriteImplementation("Goodbye");
-        DotNet.Build(plugin.Project, root.Combine(PluginName));
+        DotNet.Build(plugin.Project, root.Combine(PluginName), "--no-restore");
         var pickedUp = Wait.Until(() => Greet(host.Registry, "world") == "Goodbye, world!", Patience, () => host.Report.ToString());
         output.WriteLine($"new build served {pickedUp.TotalMilliseconds:0} ms after dotnet build exited");
         Assert.True(pickedUp < TimeSpan.FromSeconds(2), $"new build served {pickedUp.TotalMilliseconds:0} ms after the build finished");
@@ -96,7 +96,7 @@ public class TemplatePluginTests(TemplatePluginFixture plugin, ITestOutputHelper
         var inFlight = Task.Run(() => Greet(host.Registry, "wait:" + release));
         Wait.Until(() => File.Exists(release + ".entered"), Patience, () => "the call did not start");
         plugin.WriteImplementation("Hi again");
-        DotNet.Build(plugin.Project, root.Combine(PluginName));
+        DotNet.Build(plugin.Project, root.Combine(PluginName), "--no-restore");
         Wait.Until(() => Greet(host.Registry, "world") == "Hi again, world!", Patience, () => host.Report.ToString());
         Assert.False(inFlight.IsCompleted);
 
