@@ -3,6 +3,7 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- --filter '*'
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- rss      (peak RSS of checkpoint loading)
+// dotnet run -c Release --project tests/Arrakis.Benchmarks -- rss pretrained   (peak RSS of FromPretrained, GPT-2 small)
 if (args.Length > 0 && args[0] is "rss" or "rss-child")
     return RssProbe.Run(args);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -51,6 +51,36 @@ public class HfFixtureTests
         Assert.True(error <= 1e-4, $"{modelType}: max |Δ log-softmax| = {error}");
     }
 
+    public static IEnumerable<object[]> ProcessingSteps =>
+        from modelType in new[] { "gpt2", "llama" }
+        from step in new[] { "no fold_ln", "fold_ln only", "center_writing_weights only", "center_unembed only", "fold_value_biases only" }
+        select new object[] { modelType, step };
+
+    [Theory]
+    [MemberData(nameof(ProcessingSteps))]
+    public void EachProcessingFlag_PreservesLogSoftmax(string modelType, string step)
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDirectory();
+        var fixture = HfFixtures.Create(modelType);
+        fixture.Write(dir.Path);
+        var tokens = Tokens();
+        var expected = fixture.Reference(tokens).log_softmax(-1);
+        var processing = step switch
+        {
+            "no fold_ln" => ProcessWeightsOptions.Default with { FoldLn = false },
+            "fold_ln only" => ProcessWeightsOptions.None with { FoldLn = true },
+            "center_writing_weights only" => ProcessWeightsOptions.None with { CenterWritingWeights = true },
+            "center_unembed only" => ProcessWeightsOptions.None with { CenterUnembed = true },
+            _ => ProcessWeightsOptions.None with { FoldValueBiases = true },
+        };
+        using var model = HookedTransformer.FromPretrained(dir.Path, new PretrainedOptions { ProcessWeights = processing, Dtype = ScalarType.Float64 });
+        Assert.Equal(processing.FoldLn, model.Cfg.Normalization is NormalizationType.LayerNormPre or NormalizationType.RMSNormPre);
+        using var noGrad = no_grad();
+        double error = (model.Forward(tokens).log_softmax(-1) - expected).abs().max().item<double>();
+        Assert.True(error <= 1e-9, $"{modelType}/{step}: max |Δ log-softmax| = {error}");
+    }
+
     [Theory]
     [MemberData(nameof(ModelTypes))]
     public void SavePretrained_WritesTheFixturesOwnTensors(string modelType)
