@@ -14,6 +14,11 @@ internal static class InfoCommand
         command.SetAction(_ =>
         {
             var status = TorchNative.Ensure();
+            float first;
+            using (var x = torch.ones(2, 2))
+            using (var y = x.matmul(x))
+                first = y[0, 0].item<float>();
+            var firstOp = DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime;
             Console.WriteLine($"arrakis        {ArrakisVersion.Product}");
             Console.WriteLine($"plugin API     {ArrakisVersion.PluginApi}");
             Console.WriteLine($".NET           {RuntimeInformation.FrameworkDescription} ({RuntimeInformation.RuntimeIdentifier})");
@@ -23,6 +28,7 @@ internal static class InfoCommand
             Console.WriteLine($"cuda available {torch.cuda.is_available()}");
             Console.WriteLine($"device (auto)  {DeviceResolver.Resolve(DeviceChoice.Auto)}");
             Console.WriteLine($"threads        {torch.get_num_threads()}");
+            Console.WriteLine($"first torch op {firstOp.TotalMilliseconds:F0} ms after process start (result {first})");
             return 0;
         });
         return command;

@@ -11,6 +11,11 @@ namespace Arrakis;
 /// Index by full name (<c>cache["blocks.0.attn.hook_pattern"]</c>) or by TL shorthand with negative layers allowed
 /// (<c>cache["pattern", -1]</c>, <c>cache["scale", 2, "ln2"]</c>).
 /// </summary>
+/// <remarks>
+/// Cached tensors are detached and never require gradients (TL's <c>toggle_autodiff</c> has nothing to toggle): wrap analysis
+/// code in <c>using (torch.inference_mode())</c> so it records no graph, and use
+/// <c>RunWithCache(…, includeBackward: true, backwardMetric: …)</c> to cache gradients as <c>{name}_grad</c>.
+/// </remarks>
 public sealed partial class ActivationCache : IReadOnlyDictionary<string, Tensor>, IDisposable
 {
     private readonly List<string> _order = [];
@@ -93,6 +98,23 @@ public sealed partial class ActivationCache : IReadOnlyDictionary<string, Tensor
         foreach (string key in _order)
             Replace(key, _tensors[key].squeeze(0));
         HasBatchDim = false;
+        return this;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="batchSlice"/> to the batch dimension of every tensor (TL <c>apply_slice_to_batch_dim</c>);
+    /// a single index removes the batch dimension.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The batch dimension was already removed.</exception>
+    public ActivationCache ApplySliceToBatchDim(Slice batchSlice)
+    {
+        ArgumentNullException.ThrowIfNull(batchSlice);
+        if (!HasBatchDim)
+            throw new InvalidOperationException("The batch dimension has already been removed; there is nothing to slice.");
+        foreach (string key in _order)
+            Replace(key, batchSlice.Apply(_tensors[key], 0));
+        if (batchSlice.RemovesDimension)
+            HasBatchDim = false;
         return this;
     }
 

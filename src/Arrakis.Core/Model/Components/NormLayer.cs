@@ -62,20 +62,26 @@ public sealed class NormLayer : nn.Module<Tensor, Tensor>
     }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor x)
+    public override Tensor forward(Tensor x) => Normalize(x, runHooks: true);
+
+    /// <summary>The normalisation of <paramref name="x"/> over its last dimension; without hooks for analysis code.</summary>
+    public Tensor Normalize(Tensor x, bool runHooks)
     {
         if (Type == NormalizationType.None)
             return x;
         bool centre = Type is NormalizationType.LayerNorm or NormalizationType.LayerNormPre;
         if (centre)
             x = x - x.mean([-1L], keepdim: true);
-        var scale = hook_scale.Run((x.pow(2).mean([-1L], keepdim: true) + _eps).sqrt());
+        var scale = (x.pow(2).mean([-1L], keepdim: true) + _eps).sqrt();
+        if (runHooks)
+            scale = hook_scale.Run(scale);
         var normalized = x / scale;
+        Tensor Hook(Tensor t) => runHooks ? hook_normalized.Run(t) : t;
         return Type switch
         {
-            NormalizationType.LayerNorm => hook_normalized.Run(normalized * w! + b!),
-            NormalizationType.RMSNorm => hook_normalized.Run(normalized) * w!,
-            _ => hook_normalized.Run(normalized),
+            NormalizationType.LayerNorm => Hook(normalized * w! + b!),
+            NormalizationType.RMSNorm => Hook(normalized) * w!,
+            _ => Hook(normalized),
         };
     }
 }

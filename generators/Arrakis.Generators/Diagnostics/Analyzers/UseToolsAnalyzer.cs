@@ -1,0 +1,74 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Arrakis.Generators.UseTools;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Arrakis.Generators.Diagnostics
+{
+    /// <summary>
+    /// Reports every problem of <c>[UseTools]</c>/<c>[LogExperiment]</c>/<c>[TestHypothesis]</c>/<c>[ProfileModel]</c> methods, using the
+    /// generator's own <see cref="UseToolsGenerator.Parser"/> plus the compilation's tool catalogue. Diagnostics
+    /// live here rather than in the generator so they can be suppressed and do not defeat the generator's caching.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class UseToolsAnalyzer : DiagnosticAnalyzer
+    {
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+            Descriptors.UnknownTool,
+            Descriptors.ToolWithoutParameter,
+            Descriptors.ToolParameterWrongType,
+            Descriptors.DuplicateTool,
+            Descriptors.TypeNotPartial,
+            Descriptors.TypeNotBench,
+            Descriptors.ToolNameNotConstant,
+            Descriptors.HypothesisFunctionMissing,
+            Descriptors.HypothesisFunctionWrongSignature,
+            Descriptors.GeneratedMemberCollides,
+            Descriptors.AttributeWithoutUseTools,
+            Descriptors.UnsupportedMethod);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.EnableConcurrentExecution();
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.RegisterCompilationStartAction(start =>
+            {
+                var catalog = new Lazy<ToolCatalog>(() => ToolCatalog.Build(start.Compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+                start.RegisterSyntaxNodeAction(node => Analyze(node, catalog), SyntaxKind.MethodDeclaration);
+            });
+        }
+
+        private static void Analyze(SyntaxNodeAnalysisContext context, Lazy<ToolCatalog> catalog)
+        {
+            var syntax = (MethodDeclarationSyntax)context.Node;
+            if (syntax.AttributeLists.Count == 0) return;
+            if (context.SemanticModel.GetDeclaredSymbol(syntax, context.CancellationToken) is not IMethodSymbol method) return;
+
+            if (UseToolsGenerator.Parser.FindAttribute(method, GeneratorInfo.UseToolsAttribute) is not null)
+            {
+                var diagnostics = new List<Diagnostic>();
+                UseToolsGenerator.Parser.Parse(syntax, method, context.SemanticModel, catalog.Value, diagnostics, context.CancellationToken);
+                foreach (Diagnostic diagnostic in diagnostics) context.ReportDiagnostic(diagnostic);
+                return;
+            }
+
+            foreach (AttributeData attribute in method.GetAttributes())
+            {
+                string? name = attribute.AttributeClass?.ToDisplayString();
+                if (name is GeneratorInfo.LogExperimentAttribute or GeneratorInfo.TestHypothesisAttribute or GeneratorInfo.ProfileModelAttribute)
+                {
+                    Location location = attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation()
+                        ?? syntax.Identifier.GetLocation();
+                    string shortName = attribute.AttributeClass!.Name.Substring(0, attribute.AttributeClass.Name.Length - "Attribute".Length);
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.AttributeWithoutUseTools, location, shortName, method.Name));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+
+namespace Arrakis.Bench;
+
+/// <summary>
+/// The experiment bench (Arrakis's <c>BaseInterpretabilityBench</c>): a model, its tools and the experiment store.
+/// Experiments are methods of a <c>partial</c> class deriving from it, marked <see cref="UseToolsAttribute"/>
+/// (plus <see cref="LogExperimentAttribute"/>, <see cref="TestHypothesisAttribute"/>, <see cref="ProfileModelAttribute"/>); the Arrakis generator adds
+/// their callable forms, which call back into <see cref="RunExperiment{T}(ExperimentCall, Func{T})"/>.
+/// </summary>
+/// <example><code>
+/// public partial class MIExperiment(HookedTransformer model, IToolRegistry tools) : InterpretabilityBench(model, tools: tools)
+/// {
+///     [UseTools("decomposer")]
+///     public Tensor TestResidualDecomposer(Tensor inputIds, int layerIdx, IResidualDecomposer decomposer)
+///         => decomposer.DecomposeResidual(inputIds, layerIdx);
+/// }
+///
+/// var exp = new MIExperiment(model, registry);
+/// exp.TestResidualDecomposer(inputIds, 0);
+/// </code></example>
+/// <remarks>
+/// Reports (<c>[PlotResults]</c>) arrive with a later issue: their option goes on <see cref="ExperimentCall"/> and
+/// their output on the record, beside <see cref="ExperimentRecord.Hypothesis"/>.
+/// </remarks>
+public class InterpretabilityBench
+{
+    private readonly BenchTools _tools;
+    private ModelRecord? _modelRecord;
+    private ExperimentRecord? _lastRun;
+
+    /// <summary>A bench over <paramref name="model"/>, recording under <paramref name="saveDir"/>.</summary>
+    /// <param name="model">The model experiments run against (its identity goes into every record).</param>
+    /// <param name="saveDir">Where the experiment store lives (created on the first logged run).</param>
+    /// <param name="tools">The tool registry (the plugin host's); null for a bench with only tools added in code.</param>
+    /// <param name="warn">Receives warnings (unserialisable arguments, corrupted records); default: standard error.</param>
+    public InterpretabilityBench(HookedTransformer model, string saveDir = "experiments", IToolRegistry? tools = null, Action<string>? warn = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Model = model;
+        Warn = warn ?? (message => Console.Error.WriteLine($"arrakis: warning: {message}"));
+        Store = new ExperimentStore(saveDir, Warn);
+        _tools = new BenchTools(tools);
+    }
+
+    /// <summary>The model experiments run against.</summary>
+    public HookedTransformer Model { get; }
+
+    /// <summary>The tools: those added with <see cref="AddTool{TContract}"/>, then the registry's.</summary>
+    public IToolRegistry Tools => _tools;
+
+    /// <summary>The experiment store (<c>{saveDir}/{experiment}/</c>).</summary>
+    public ExperimentStore Store { get; }
+
+    /// <summary>Where warnings go.</summary>
+    public Action<string> Warn { get; }
+
+    /// <summary>The record of the most recent recorded run of this bench (logged or not), e.g. to read its hypothesis test.</summary>
+    public ExperimentRecord? LastRun => Volatile.Read(ref _lastRun);
+
+    /// <summary>
+    /// The model identity recorded with every run: name, configuration and weights hash. Hashed at the first
+    /// recorded run and kept; call <see cref="RefreshModelIdentity"/> after changing the weights in place.
+    /// </summary>
+    public ModelRecord ModelIdentity => _modelRecord ??= Bench.ModelIdentity.Describe(Model);
+
+    /// <summary>Re-hashes the model (after fine-tuning, weight processing or surgery on this bench's model).</summary>
+    public void RefreshModelIdentity() => _modelRecord = Bench.ModelIdentity.Describe(Model);
+
+    /// <summary>Adds (or replaces) a tool in code, ahead of the registry's tool of the same name.</summary>
+    public void AddTool<TContract>(string name, TContract tool) where TContract : class => _tools.Add(name, tool);
+
+    /// <summary>The code versions of an experiment (Arrakis's <c>list_versions</c>).</summary>
+    public IReadOnlyList<ExperimentVersionSummary> ListVersions(string experiment) => Store.ListVersions(experiment);
+
+    /// <summary>One code version's source and runs (Arrakis's <c>get_version</c>), or null.</summary>
+    public ExperimentVersion? GetVersion(string experiment, string codeVersion) => Store.GetVersion(experiment, codeVersion);
+
+    /// <summary>Runs a recorded experiment: checks the store first, times <paramref name="body"/>, runs the hypothesis test and records the run.</summary>
+    /// <remarks>Called by generated code; a failing run is recorded and its exception rethrown.</remarks>
+    protected T RunExperiment<T>(ExperimentCall call, Func<T> body)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        if (call.Log) Store.EnsureWritable(call.Info.Name);
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        long start = Stopwatch.GetTimestamp();
+        T result;
+        using var profiler = call.Profile is Granularity granularity ? new ModelProfiler(Model, granularity) : null;
+        try
+        {
+            result = body();
+        }
+        catch (Exception ex)
+        {
+            Record(call, started, Stopwatch.GetElapsedTime(start), result: null, hasResult: false, ex, profiler);
+            throw;
+        }
+        Record(call, started, Stopwatch.GetElapsedTime(start), result, hasResult: true, error: null, profiler);
+        return result;
+    }
+
+    /// <inheritdoc cref="RunExperiment{T}(ExperimentCall, Func{T})"/>
+    protected void RunExperiment(ExperimentCall call, Action body) =>
+        RunExperiment<object?>(call, () => { body(); return null; });
+
+    /// <inheritdoc cref="RunExperiment{T}(ExperimentCall, Func{T})"/>
+    protected async Task<T> RunExperimentAsync<T>(ExperimentCall call, Func<Task<T>> body)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        if (call.Log) Store.EnsureWritable(call.Info.Name);
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        long start = Stopwatch.GetTimestamp();
+        T result;
+        using var profiler = call.Profile is Granularity granularity ? new ModelProfiler(Model, granularity) : null;
+        try
+        {
+            result = await body().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Record(call, started, Stopwatch.GetElapsedTime(start), result: null, hasResult: false, ex, profiler);
+            throw;
+        }
+        Record(call, started, Stopwatch.GetElapsedTime(start), result, hasResult: true, error: null, profiler);
+        return result;
+    }
+
+    /// <inheritdoc cref="RunExperiment{T}(ExperimentCall, Func{T})"/>
+    protected Task RunExperimentAsync(ExperimentCall call, Func<Task> body) =>
+        RunExperimentAsync<object?>(call, async () => { await body().ConfigureAwait(false); return null; });
+
+    private void Record(ExperimentCall call, DateTimeOffset started, TimeSpan duration, object? result, bool hasResult, Exception? error, ModelProfiler? profiler)
+    {
+        ModelProfile? profile = profiler?.Result();
+        profiler?.Dispose(); // detach before the hypothesis samples run the model again
+        ExperimentInfo info = call.Info;
+        string runId = $"{started.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        TensorSidecars? sidecars = call.Log ? Store.Sidecars(info.Name, runId) : null;
+        var warnings = new List<string>();
+
+        var arguments = new JsonObject();
+        for (int i = 0; i < call.Arguments.Count; i++)
+        {
+            string name = i < info.ParameterNames.Count ? info.ParameterNames[i] : $"arg{i}";
+            arguments[name] = ExperimentJson.Encode(call.Arguments[i], $"argument '{name}' of {info.Name}", sidecars, warnings);
+        }
+
+        HypothesisResult? hypothesis = error is null ? call.Hypothesis?.Run() : null;
+        var record = new ExperimentRecord
+        {
+            RunId = runId,
+            Experiment = info.Name,
+            CodeVersion = info.CodeVersion,
+            SourcePath = info.SourcePath,
+            Line = info.Line,
+            StartedAt = started,
+            DurationMs = duration.TotalMilliseconds,
+            Status = error is null ? "ok" : "failed",
+            Error = error is null ? null : $"{error.GetType().FullName}: {error.Message}",
+            Model = ModelIdentity,
+            Tools = call.Tools.Select(DescribeTool).ToList(),
+            Arguments = arguments,
+            Result = hasResult ? ExperimentJson.Encode(result, $"result of {info.Name}", sidecars, warnings) : null,
+            Hypothesis = hypothesis,
+            Profile = profile,
+            Warnings = warnings,
+        };
+        foreach (string warning in warnings) Warn(warning);
+        if (call.Log) Store.Append(info, record);
+        Volatile.Write(ref _lastRun, record);
+    }
+
+    private static ToolRecord DescribeTool(ToolUse use)
+    {
+        Type type = use.Tool.GetType();
+        Assembly assembly = type.Assembly;
+        string version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? assembly.GetName().Version?.ToString() ?? "unknown";
+        return new ToolRecord(use.Name, type.FullName ?? type.Name, assembly.GetName().Name ?? "unknown", version);
+    }
+}

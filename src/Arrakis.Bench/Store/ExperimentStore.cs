@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+
+namespace Arrakis.Bench;
+
+/// <summary>
+/// The versioned, append-only experiment store (Arrakis overwrote one JSON file per experiment on every run).
+/// </summary>
+/// <remarks>
+/// Layout under <see cref="SaveDir"/>:
+/// <code>
+/// {experiment}/runs.jsonl              one ExperimentRecord per line, only ever appended
+/// {experiment}/versions/{hash}.cs      the source of each code version, written once
+/// {experiment}/tensors/{runId}-{n}.safetensors  large tensors of a run (see ExperimentJson)
+/// {experiment}/.lock                   held while a record is appended
+/// </code>
+/// Appends are serialised by an exclusive lock on <c>.lock</c> (an OS file lock, so two processes are safe) and
+/// each record is one write of one line, flushed to disk; version sources and sidecars are written to a temporary
+/// file and moved into place without overwriting. A line that does not parse (say, a process killed mid-write)
+/// is skipped with a warning naming the file and line; the other records stay readable.
+/// </remarks>
+public sealed class ExperimentStore
+{
+    private const string RunsFile = "runs.jsonl";
+    private const string VersionsFolder = "versions";
+    private const string LockFile = ".lock";
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly Action<string> _warn;
+    private readonly ConcurrentDictionary<string, bool> _writable = new(StringComparer.Ordinal);
+
+    /// <summary>A store under <paramref name="saveDir"/> (created on first write).</summary>
+    /// <param name="saveDir">The save directory, relative to the working directory or absolute.</param>
+    /// <param name="warn">Receives warnings (corrupted records); default: standard error.</param>
+    public ExperimentStore(string saveDir, Action<string>? warn = null)
+    {
+        SaveDir = Path.GetFullPath(saveDir);
+        _warn = warn ?? (message => Console.Error.WriteLine($"arrakis: warning: {message}"));
+    }
+
+    /// <summary>The save directory (absolute).</summary>
+    public string SaveDir { get; }
+
+    /// <summary>The folder of <paramref name="experiment"/>'s records.</summary>
+    public string ExperimentDirectory(string experiment)
+    {
+        if (string.IsNullOrWhiteSpace(experiment) || experiment is "." or ".." || experiment.IndexOfAny(['/', '\\', '\0']) >= 0)
+        {
+            throw new ArgumentException($"'{experiment}' is not a valid experiment name.", nameof(experiment));
+        }
+        return Path.Combine(SaveDir, experiment);
+    }
+
+    /// <summary>
+    /// Creates <paramref name="experiment"/>'s folder and checks a file can be written there; called before an
+    /// experiment runs, so an unwritable save directory fails fast instead of after the work.
+    /// </summary>
+    /// <exception cref="ExperimentStoreException">The folder cannot be created or written.</exception>
+    public void EnsureWritable(string experiment)
+    {
+        string dir = ExperimentDirectory(experiment);
+        if (_writable.ContainsKey(dir)) return;
+        try
+        {
+            Directory.CreateDirectory(dir);
+            string probe = Path.Combine(dir, $".probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new ExperimentStoreException(
+                $"The experiment save directory '{dir}' is not writable ({ex.Message}). " +
+                "Pass a writable saveDir to the bench; nothing was run.", ex);
+        }
+        _writable[dir] = true;
+    }
+
+    /// <summary>Appends <paramref name="record"/> (and, the first time, the source of its code version).</summary>
+    public void Append(ExperimentInfo info, ExperimentRecord record)
+    {
+        EnsureWritable(info.Name);
+        string dir = ExperimentDirectory(info.Name);
+        string versions = Path.Combine(dir, VersionsFolder);
+        Directory.CreateDirectory(versions);
+        AtomicFile.WriteNew(Path.Combine(versions, info.CodeVersion + ".cs"), Encoding.UTF8.GetBytes(info.Source));
+
+        byte[] line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(record, ExperimentJson.RecordOptions) + "\n");
+        using FileStream gate = AcquireLock(dir);
+        using var runs = new FileStream(Path.Combine(dir, RunsFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+        if (runs.Length > 0)
+        {
+            // A writer killed mid-line leaves no newline; start on a fresh line so only that record is lost.
+            runs.Seek(-1, SeekOrigin.End);
+            if (runs.ReadByte() != '\n') runs.WriteByte((byte)'\n');
+        }
+        runs.Seek(0, SeekOrigin.End);
+        runs.Write(line);
+        runs.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Every readable run of <paramref name="experiment"/>, oldest first; corrupted lines are skipped with a warning.</summary>
+    public IReadOnlyList<ExperimentRecord> ReadRuns(string experiment)
+    {
+        string path = Path.Combine(ExperimentDirectory(experiment), RunsFile);
+        if (!File.Exists(path)) return [];
+        var records = new List<ExperimentRecord>();
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        int number = 0;
+        while (reader.ReadLine() is string line)
+        {
+            number++;
+            if (line.Length == 0) continue;
+            try
+            {
+                records.Add(JsonSerializer.Deserialize<ExperimentRecord>(line, ExperimentJson.RecordOptions)
+                    ?? throw new JsonException("the line holds null"));
+            }
+            catch (JsonException ex)
+            {
+                _warn($"{path}:{number}: skipped a corrupted experiment record ({ex.Message})");
+            }
+        }
+        return records;
+    }
+
+    /// <summary>The code versions of <paramref name="experiment"/> that have runs, in order of their first run.</summary>
+    public IReadOnlyList<ExperimentVersionSummary> ListVersions(string experiment) =>
+        ReadRuns(experiment)
+            .GroupBy(r => r.CodeVersion, StringComparer.Ordinal)
+            .Select(g => new ExperimentVersionSummary(g.Key, g.Min(r => r.StartedAt), g.Max(r => r.StartedAt), g.Count()))
+            .OrderBy(v => v.FirstRun)
+            .ToList();
+
+    /// <summary>The source and runs of one code version, or null when the store knows nothing of it.</summary>
+    public ExperimentVersion? GetVersion(string experiment, string codeVersion)
+    {
+        string? source = ReadSource(experiment, codeVersion);
+        List<ExperimentRecord> runs = ReadRuns(experiment).Where(r => r.CodeVersion == codeVersion).ToList();
+        return source is null && runs.Count == 0 ? null : new ExperimentVersion(experiment, codeVersion, source, runs);
+    }
+
+    /// <summary>A unified line diff of two code versions' source (see <see cref="SourceDiff.Unified"/>).</summary>
+    /// <exception cref="KeyNotFoundException">The store has no source for one of the versions.</exception>
+    public string DiffSource(string experiment, string fromVersion, string toVersion)
+    {
+        string from = ReadSource(experiment, fromVersion) ?? throw new KeyNotFoundException($"No source for {experiment}@{fromVersion} in {SaveDir}.");
+        string to = ReadSource(experiment, toVersion) ?? throw new KeyNotFoundException($"No source for {experiment}@{toVersion} in {SaveDir}.");
+        return SourceDiff.Unified(from, to, $"{experiment}@{fromVersion}", $"{experiment}@{toVersion}");
+    }
+
+    /// <summary>The sidecar writer of one run.</summary>
+    internal TensorSidecars Sidecars(string experiment, string runId) => new(ExperimentDirectory(experiment), runId);
+
+    private string? ReadSource(string experiment, string codeVersion)
+    {
+        if (codeVersion.IndexOfAny(['/', '\\', '.']) >= 0) return null;
+        string path = Path.Combine(ExperimentDirectory(experiment), VersionsFolder, codeVersion + ".cs");
+        return File.Exists(path) ? File.ReadAllText(path, Encoding.UTF8) : null;
+    }
+
+    /// <summary>Takes the experiment's exclusive append lock (an OS lock: held against other processes too).</summary>
+    private static FileStream AcquireLock(string dir)
+    {
+        string path = Path.Combine(dir, LockFile);
+        DateTime deadline = DateTime.UtcNow + LockTimeout;
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(Math.Min(50, 1 + attempt));
+            }
+        }
+    }
+}

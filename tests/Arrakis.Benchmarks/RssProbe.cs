@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace Arrakis.Benchmarks;
+
+/// <summary>
+/// Peak resident memory of loading the checkpoint, each operation in a fresh process (VmHWM from /proc/self/status):
+/// <c>dotnet run -c Release --project tests/Arrakis.Benchmarks -- rss</c>.
+/// </summary>
+internal static class RssProbe
+{
+    public static int Run(string[] args)
+    {
+        if (args.Length >= 2 && args[0] == "rss-child")
+            return Child(args[1], args.Length > 2 ? args[2] : CheckpointFixture.DefaultPath);
+        if (!OperatingSystem.IsLinux())
+        {
+            Console.Error.WriteLine("rss: Linux only (reads /proc/self/status).");
+            return 2;
+        }
+        if (args.Length > 1 && args[1] == "pretrained")
+            return Pretrained();
+        string path = CheckpointFixture.Ensure(args.Length > 1 ? args[1] : null);
+        long size = new FileInfo(path).Length;
+        Console.WriteLine($"checkpoint: {path}, {size / 1e6:F1} MB");
+        var results = new Dictionary<string, (long Hwm, long Ms)>();
+        foreach (string op in new[] { "idle", "cat", "load" })
+            results[op] = Spawn(op, path);
+        Report(results, "load", size);
+        return 0;
+    }
+
+    /// <summary><c>rss pretrained</c>: the same for FromPretrained on the GPT-2-small folder.</summary>
+    private static int Pretrained()
+    {
+        string folder = PretrainedFixture.Ensure();
+        long size = new FileInfo(Path.Combine(folder, "model.safetensors")).Length;
+        Console.WriteLine($"checkpoint: {folder}, {size / 1e6:F1} MB");
+        var results = new Dictionary<string, (long Hwm, long Ms)>();
+        foreach (string op in new[] { "idle", "cat-pretrained", "from-pretrained", "from-pretrained-processed" })
+            results[op] = Spawn(op, folder);
+        Report(results, "from-pretrained", size);
+        Report(results, "from-pretrained-processed", size);
+        return 0;
+    }
+
+    private static void Report(Dictionary<string, (long Hwm, long Ms)> results, string load, long size)
+    {
+        foreach (var (op, (hwm, ms)) in results)
+            Console.WriteLine($"{op,-26} peak RSS {hwm / 1e6,8:F1} MB  ({ms} ms)");
+        long growth = results[load].Hwm - results["idle"].Hwm;
+        Console.WriteLine($"{load} - idle = {growth / 1e6:F1} MB = {100.0 * growth / size:F1}% of the file; " +
+                          $"{load} peak / file size = {100.0 * results[load].Hwm / size:F1}%");
+    }
+
+    private static (long, long) Spawn(string op, string path)
+    {
+        var self = Environment.ProcessPath!;
+        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+            start.ArgumentList.Add(typeof(RssProbe).Assembly.Location);
+        foreach (string a in new[] { "rss-child", op, path })
+            start.ArgumentList.Add(a);
+        using var child = Process.Start(start)!;
+        string output = child.StandardOutput.ReadToEnd();
+        child.WaitForExit();
+        var parts = output.Trim().Split(' ');
+        if (child.ExitCode != 0 || parts.Length != 2)
+            throw new InvalidOperationException($"rss-child {op} failed ({child.ExitCode}): {output}");
+        return (long.Parse(parts[0]), long.Parse(parts[1]));
+    }
+
+    private static int Child(string op, string path)
+    {
+        using (var warm = ones(4)) { } // libtorch loaded and initialised in every mode
+        var clock = Stopwatch.StartNew();
+        long bytes = op switch
+        {
+            "idle" => 0,
+            "cat" => CheckpointFixture.CatLikeRead(path),
+            "load" => CheckpointFixture.LoadAll(path),
+            "cat-pretrained" => CheckpointFixture.CatLikeRead(Path.Combine(path, "model.safetensors")),
+            "from-pretrained" => PretrainedFixture.Load(path, ProcessWeightsOptions.None),
+            "from-pretrained-processed" => PretrainedFixture.Load(path, ProcessWeightsOptions.Default),
+            _ => throw new ArgumentException(op),
+        };
+        long ms = clock.ElapsedMilliseconds;
+        GC.KeepAlive(bytes);
+        string hwm = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmHWM:"));
+        long kb = long.Parse(hwm.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        Console.WriteLine($"{kb * 1024} {ms}");
+        return 0;
+    }
+}

@@ -1,0 +1,83 @@
+using Arrakis.Tests.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Arrakis.Tests.Analysis;
+
+public class PathPatchingTests
+{
+    [Fact]
+    public void TheHandBuiltModel_DoesInduction()
+    {
+        using var scope = NewDisposeScope();
+        using var model = HandBuiltInduction.Create();
+        var tokens = HandBuiltInduction.RepeatedSequences(20);
+        using var noGrad = no_grad();
+        var logits = model.Forward(tokens);
+        var predicted = logits[.., (HandBuiltInduction.Vocab + 1)..^1].argmax(-1);
+        Assert.True(predicted.equal(tokens[.., (HandBuiltInduction.Vocab + 2)..]).all().item<bool>());
+    }
+
+    [Fact]
+    public void ThePreviousTokenToInductionKeyPath_CarriesTheEffect_AndAnUnrelatedPathDoesNot()
+    {
+        using var scope = NewDisposeScope();
+        using var model = HandBuiltInduction.Create();
+        var tokens = HandBuiltInduction.RepeatedSequences(16);
+        var results = PathPatching.Run(model, tokens,
+            [(HandBuiltInduction.PreviousTokenHead, HandBuiltInduction.InductionHead), (HandBuiltInduction.UnrelatedWriter, HandBuiltInduction.InductionHead)],
+            PathInput.Key, metric: HandBuiltInduction.InductionMetric);
+        var circuit = results[0];
+        var unrelated = results[1];
+        Assert.True(circuit.Clean > circuit.Corrupted + 1, $"mean-ablating the previous-token head should break induction: {circuit}");
+        Assert.True(circuit.Fraction >= 0.8, $"K path carries {circuit.Fraction:P1}");
+        Assert.True(Math.Abs(unrelated.Patched - unrelated.Clean) <= 0.1 * Math.Abs(circuit.Clean - circuit.Corrupted), $"unrelated path: {unrelated}");
+        // Through the query the previous-token head's output is not read at all.
+        var query = PathPatching.Run(model, tokens, HandBuiltInduction.PreviousTokenHead, HandBuiltInduction.InductionHead, PathInput.Query,
+            metric: HandBuiltInduction.InductionMetric);
+        Assert.True(Math.Abs(query.Fraction) <= 0.1, $"Q path: {query.Fraction}");
+    }
+
+    [Fact]
+    public void AnExplicitCorruptedInput_GivesTheCorruptedRunsMetric()
+    {
+        using var scope = NewDisposeScope();
+        using var model = HandBuiltInduction.Create();
+        var clean = HandBuiltInduction.RepeatedSequences(8, seed: 1);
+        var corrupted = HandBuiltInduction.RepeatedSequences(8, seed: 2);
+        var result = PathPatching.Run(model, clean, HandBuiltInduction.PreviousTokenHead, HandBuiltInduction.InductionHead, PathInput.Key,
+            corrupted, HandBuiltInduction.InductionMetric);
+        using var noGrad = no_grad();
+        double expected = HandBuiltInduction.InductionMetric(model.Forward(corrupted), clean).mean().item<float>();
+        Assert.Equal(expected, result.Corrupted, 4);
+    }
+
+    [Fact]
+    public void BatchedPairs_EqualOnePairAtATime()
+    {
+        using var scope = NewDisposeScope();
+        using var model = TestModels.Create("llama");
+        var tokens = TestModels.Tokens(2, 6);
+        var pairs = new List<(HeadIndex, HeadIndex)>();
+        for (int s = 0; s < 4; s++)
+            for (int r = 0; r < 4; r++)
+                pairs.Add(((0, s), (1, r)));
+        var batched = PathPatching.Run(model, tokens, pairs, PathInput.All, maxVariantsPerPass: 16);
+        for (int i = 0; i < pairs.Count; i += 5)
+        {
+            var single = PathPatching.Run(model, tokens, pairs[i].Item1, pairs[i].Item2, PathInput.All);
+            Assert.Equal(single.Patched, batched[i].Patched, 4);
+            Assert.Equal(single.Corrupted, batched[i].Corrupted, 4);
+        }
+        Assert.False(model.Options.UseSplitQkvInput); // options restored
+    }
+
+    [Fact]
+    public void PairsThatCannotCompose_AreRejected()
+    {
+        using var model = TestModels.Create("gpt2");
+        var e = Assert.Throws<ArgumentException>(() => PathPatching.Run(model, TestModels.Tokens(1, 4), (1, 0), (0, 1)));
+        Assert.Contains("later layer", e.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => PathPatching.Run(model, TestModels.Tokens(1, 4), (0, 9), (1, 0)));
+    }
+}

@@ -1,0 +1,239 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace Arrakis.Generators.Tests;
+
+/// <summary>Each analyzer diagnostic, with its exact span (marked <c>{|ARKnnn:text|}</c> in the source).</summary>
+public class DiagnosticTests
+{
+    private const string Header = """
+        using System.Collections.Generic;
+        using Arrakis;
+        using Arrakis.Bench;
+        using Lab.Tools;
+
+        namespace Lab;
+
+        """;
+
+    [Fact]
+    public async Task SeedTwins_HaveNoDiagnostics()
+    {
+        ImmutableArray<Diagnostic> diagnostics = await AnalyzeAsync(Samples.Seeds);
+        Assert.Empty(diagnostics);
+    }
+
+    [Fact]
+    public async Task UnknownTool_NamesTheClosestKnownTool()
+    {
+        Diagnostic d = await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools({|ARK001:"decomposr"|})]
+                public double[] Run(int[] ids, IResidualDecomposer decomposer) => decomposer.DecomposeResidual(ids, 0);
+            }
+            """);
+        Assert.Equal("No tool named 'decomposr' is visible to this compilation; did you mean 'decomposer'? Use the name of a [Tool] contract (known tools: composer, decomposer, logit).", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task ToolWithoutParameter_IsReportedOnTheName()
+    {
+        Diagnostic d = await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer", {|ARK002:"logit"|})]
+                public double Run(IResidualDecomposer decomposer) => 0;
+            }
+            """);
+        Assert.Contains("add a parameter of type 'ILogitAttributor' at the end of 'Run'", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task ForgottenToolParameter_IsNoReceivingParameter()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools({|ARK002:"decomposer"|})]
+                public double Run(int[] ids, int layer) => 0;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task ToolParameterOfTheWrongType_IsReportedOnTheType()
+    {
+        Diagnostic d = await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer")]
+                public double Run(int[] ids, {|ARK003:ILogitAttributor|} decomposer) => 0;
+            }
+            """);
+        Assert.Equal("Parameter 'decomposer' receives tool 'decomposer' and must be of type 'IResidualDecomposer', not 'ILogitAttributor' (tools go to the last parameters, in [UseTools] order)", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task SameToolTwice_IsReportedOnTheSecondMention()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer", {|ARK004:"decomposer"|})]
+                public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task TypeNotPartial_IsReportedOnItsName()
+    {
+        await AssertDiagnosticsAsync("""
+            public class {|ARK005:Exp|}(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer")]
+                public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task OuterTypeNotPartial_IsReportedOnItsName()
+    {
+        await AssertDiagnosticsAsync("""
+            public static class {|ARK005:Outer|}
+            {
+                public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+                {
+                    [UseTools("decomposer")]
+                    public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
+                }
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task TypeNotBench_IsReportedOnItsName()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class {|ARK006:Exp|}
+            {
+                [UseTools("decomposer")]
+                public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task NullToolName_IsNotAConstantString()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools({|ARK007:(string)null!|})]
+                public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task MissingHypothesisFunction_IsReportedOnItsName()
+    {
+        Diagnostic d = await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer"), TestHypothesis({|ARK008:"Nul"|}, nameof(Alt))]
+                public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
+
+                private double Alt(int[] ids) => 1;
+            }
+            """);
+        Assert.Equal("'Exp' has no method named 'Nul'; add 'double Nul(int[] ids)' or name an existing method with nameof", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task HypothesisFunctionOfTheWrongSignature_IsReportedOnItsName()
+    {
+        Diagnostic d = await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer"), TestHypothesis(nameof(Null), {|ARK009:nameof(Alt)|})]
+                public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
+
+                private double Null(int[] ids, IResidualDecomposer decomposer) => 0;
+
+                private int Alt(int[] ids) => 1;
+            }
+            """);
+        Assert.Equal("Hypothesis function 'Alt' must return double and take the experiment's parameters (int[] ids), optionally followed by its tools (IResidualDecomposer decomposer)", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task GeneratedMemberCollision_IsReportedOnTheMethodName()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                public double Run(int[] ids) => 1;
+
+                [UseTools("decomposer")]
+                public double {|ARK010:Run|}(int[] ids, IResidualDecomposer decomposer) => 0;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task LogExperimentWithoutUseTools_IsReportedOnTheAttribute()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [{|ARK011:LogExperiment|}]
+                public double Run(int[] ids) => 0;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task ProfileModelWithoutUseTools_IsReportedOnTheAttribute()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [{|ARK011:ProfileModel(Granularity.Component)|}]
+                public double Run(int[] ids) => 0;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task StaticExperiment_IsUnsupported()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer")]
+                public static double {|ARK012:Run|}(int[] ids, IResidualDecomposer decomposer) => 0;
+            }
+            """);
+    }
+
+    /// <summary>Asserts the analyzer reports exactly the marked diagnostics (ID and span); returns the first.</summary>
+    private static async Task<Diagnostic> AssertDiagnosticsAsync(string markup)
+    {
+        var (source, expected) = GeneratorHarness.ParseMarkup(Header + markup);
+        ImmutableArray<Diagnostic> actual = await AnalyzeAsync(source);
+        Assert.All(actual, d => Assert.EndsWith("Experiment.cs", d.Location.SourceTree!.FilePath));
+        Assert.Equal(
+            expected.Select(e => $"{e.Id} {e.Span} '{source.Substring(e.Span.Start, e.Span.Length)}'").Order(),
+            actual.Select(d => $"{d.Id} {d.Location.SourceSpan} '{source.Substring(d.Location.SourceSpan.Start, d.Location.SourceSpan.Length)}'").Order());
+        return actual.OrderBy(d => d.Location.SourceSpan.Start).First();
+    }
+
+    private static async Task<ImmutableArray<Diagnostic>> AnalyzeAsync(string source)
+    {
+        var (_, output, _) = GeneratorHarness.Generate(GeneratorHarness.Compile(("Tools.cs", Samples.Tools), ("Experiment.cs", source)));
+        return await GeneratorHarness.AnalyzeAsync(output);
+    }
+}
