@@ -70,6 +70,11 @@ internal static class TrainCommand
             }
             else
             {
+                if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !File.Exists(Path.Combine(outDir, TrainerState.FileName)))
+                {
+                    console.MarkupLineInterpolated($"[red]error:[/] {Path.GetFullPath(outDir)} is not empty and holds no training checkpoint; checkpoints replace the folder's content, so give an empty or new folder.");
+                    return 2;
+                }
                 var (cfg, options) = TrainingOverrides.Apply(task.DefaultModelConfig, task.DefaultOptions, overrides);
                 if (steps is { } s)
                     options = options with { Steps = s };

@@ -229,6 +229,22 @@ public sealed class WordLevelTokenizer : Tokenizer
         w.WriteEndObject();
     }
 
+    /// <summary>Whether the <c>tokenizer.json</c> at <paramref name="path"/> describes a <c>WordLevel</c> model (false for anything unreadable).</summary>
+    public static bool IsWordLevelJson(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            return doc.RootElement.ValueKind == JsonValueKind.Object
+                   && doc.RootElement.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.Object
+                   && model.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "WordLevel";
+        }
+        catch (Exception ex) when (ex is JsonException or IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Reads a <c>tokenizer.json</c> whose model is <c>WordLevel</c> (as <see cref="Save(string)"/> writes).</summary>
     /// <exception cref="FormatException">Not valid JSON, not a WordLevel model, or ids that are not 0 … n−1.</exception>
     public static WordLevelTokenizer FromFile(string path)

@@ -46,9 +46,9 @@ public static class ModelCard
         sb.AppendLine(inv, $"| layers | {c.NLayers} |");
         sb.AppendLine(inv, $"| d_model | {c.DModel} |");
         sb.AppendLine(inv, $"| heads × d_head | {c.NHeads} × {c.DHead} |");
-        sb.AppendLine(inv, $"| MLP | {(c.AttnOnly ? "none (attention-only)" : $"d_mlp {c.DMlp}, {ModelConfigJson.ActName(c.ActFn)}")} |");
-        sb.AppendLine(inv, $"| normalization | {ModelConfigJson.NormName(c.Normalization) ?? "none"} |");
-        sb.AppendLine(inv, $"| positions | {ModelConfigJson.PosName(c.PositionalEmbedding)} (n_ctx {c.NCtx}) |");
+        sb.AppendLine(inv, $"| MLP | {(c.AttnOnly ? "none (attention-only)" : $"d_mlp {c.DMlp}, {TlNames.ActName(c.ActFn)}")} |");
+        sb.AppendLine(inv, $"| normalization | {TlNames.NormName(c.Normalization) ?? "none"} |");
+        sb.AppendLine(inv, $"| positions | {TlNames.PosName(c.PositionalEmbedding)} (n_ctx {c.NCtx}) |");
         sb.AppendLine(inv, $"| vocabulary | {c.DVocab} word-level tokens |");
         sb.AppendLine(inv, $"| embeddings | {(c.TiedEmbeddings ? "tied" : "untied")} |");
         sb.AppendLine(inv, $"| parameters | {parameters:N0} |");
@@ -124,7 +124,7 @@ public static class ModelCard
         Add(c.DHead != d.DHead && c.DHead != c.DModel / c.NHeads, "d_head", c.DHead);
         Add(!c.AttnOnly && c.DMlp != d.DMlp && c.DMlp != 4 * c.DModel, "d_mlp", c.DMlp);
         Add(c.NCtx != d.NCtx, "n_ctx", c.NCtx);
-        Add(c.Normalization != d.Normalization, "normalization_type", ModelConfigJson.NormName(c.Normalization) ?? "null");
+        Add(c.Normalization != d.Normalization, "normalization_type", TlNames.NormName(c.Normalization) ?? "null");
         Add(c.ModelName != d.ModelName, "model_name", c.ModelName);
         Add(o.BatchSize != dt.BatchSize, "batch_size", o.BatchSize);
         Add(o.LearningRate != dt.LearningRate, "lr", o.LearningRate);

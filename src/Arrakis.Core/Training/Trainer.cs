@@ -42,7 +42,8 @@ public sealed class Trainer : IDisposable
     /// <param name="model">The model to train (its vocabulary and context must fit the task).</param>
     /// <param name="task">The data.</param>
     /// <param name="options">Hyper-parameters.</param>
-    /// <param name="outputDirectory">Where checkpoints go (the final one included); null keeps everything in memory.</param>
+    /// <param name="outputDirectory">Where checkpoints go (the final one included), replacing the folder's content each time;
+    /// null keeps everything in memory.</param>
     /// <exception cref="ArgumentException">The model's vocabulary or context is smaller than the task needs, or an option is invalid.</exception>
     public Trainer(HookedTransformer model, ITrainingTask task, TrainingOptions options, string? outputDirectory = null)
         : this(model, task, options, outputDirectory, state: null, ownsModel: false)
@@ -60,8 +61,6 @@ public sealed class Trainer : IDisposable
             throw new ArgumentException($"The model's n_ctx ({model.Cfg.NCtx}) is shorter than the task's sequences ({task.SequenceLength}).", nameof(model));
         _outputDirectory = outputDirectory;
         _ownsModel = ownsModel;
-        if (state is null && Options.PositionInit == "sinusoidal" && model.pos_embed is { } pos)
-            InitializeSinusoidal(pos.W_pos, model.Cfg);
         _state = state ?? new TrainerState { Task = task.Name, Options = Options, Threads = get_num_threads() };
         _state = _state with { Options = Options };
 
@@ -93,7 +92,7 @@ public sealed class Trainer : IDisposable
         var state = TrainerState.FromJson(File.ReadAllText(statePath), statePath);
         task ??= TrainingTasks.Create(state.Task);
         var options = changeOptions is null ? state.Options : changeOptions(state.Options);
-        var model = ModelFolder.Load(checkpointDirectory);
+        var model = TrainingCheckpoint.Load(checkpointDirectory);
         try
         {
             var trainer = new Trainer(model, task, options, outputDirectory ?? checkpointDirectory, state, ownsModel: true);
@@ -248,35 +247,16 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>
-    /// Writes a training checkpoint: the model folder (<see cref="ModelFolder.Save"/>, float32), the tokenizer,
-    /// <c>trainer_state.json</c> and the optimiser state (<see cref="OptimizerFileName"/>).
+    /// Writes a training checkpoint into <paramref name="directory"/>, replacing it as a whole: the model folder
+    /// (<see cref="TrainingCheckpoint.Save"/>), <c>trainer_state.json</c> and the optimiser state (<see cref="OptimizerFileName"/>).
     /// </summary>
     public void SaveCheckpoint(string directory)
     {
-        ModelFolder.Save(directory, Model, Task.Tokenizer);
-        string optimizerTemp = Path.Combine(directory, $".{OptimizerFileName}.{Guid.NewGuid():N}.tmp");
-        _optimizer.save_state_dict(optimizerTemp);
-        File.Move(optimizerTemp, Path.Combine(directory, OptimizerFileName), overwrite: true);
-        File.WriteAllText(Path.Combine(directory, TrainerState.FileName), _state.ToJson() + "\n");
-    }
-
-    /// <summary>
-    /// Overwrites <paramref name="wPos"/> [n_ctx, d_model] with PE(p, 2i) = sin(p/10000^(2i/d)), PE(p, 2i+1) = cos(…),
-    /// scaled so each row has the norm a row of the model's normal initialisation has on average (σ·√d_model).
-    /// </summary>
-    internal static void InitializeSinusoidal(Tensor wPos, HookedTransformerConfig cfg)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        long n = wPos.shape[0], d = wPos.shape[1];
-        var position = arange(n, dtype: float64).unsqueeze(1);
-        var frequency = exp(arange(0, d, 2, dtype: float64) * (-Math.Log(10000.0) / d));
-        var table = zeros(n, d, dtype: float64);
-        table[.., TensorIndex.Slice(0, null, 2)] = sin(position * frequency);
-        table[.., TensorIndex.Slice(1, null, 2)] = cos(position * frequency)[.., ..(int)(d / 2)];
-        double std = cfg.InitializerRange ?? 0.8 / Math.Sqrt(cfg.DModel);
-        double rowNorm = Math.Sqrt(d / 2.0);
-        wPos.copy_((table * (std * Math.Sqrt(d) / rowNorm)).to(wPos.dtype));
+        TrainingCheckpoint.Save(directory, Model, Task.Tokenizer, temp =>
+        {
+            _optimizer.save_state_dict(Path.Combine(temp, OptimizerFileName));
+            File.WriteAllText(Path.Combine(temp, TrainerState.FileName), _state.ToJson() + "\n");
+        });
     }
 
     /// <inheritdoc />

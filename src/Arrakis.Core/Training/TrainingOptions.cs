@@ -50,14 +50,6 @@ public sealed record TrainingOptions
     /// <summary><c>checkpoint_every</c>: steps between checkpoints written to the output folder (0: only at the end).</summary>
     [JsonPropertyName("checkpoint_every")] public int CheckpointEvery { get; init; }
 
-    /// <summary>
-    /// <c>pos_init</c>: how a fresh run initialises learned positions — <c>normal</c> (the model's own initialisation) or
-    /// <c>sinusoidal</c> (the table of Attention Is All You Need, scaled to the same row norm, then trained like any weight).
-    /// A sinusoidal start makes "attend to the previous position" a fixed linear map of the query's position, which
-    /// shortens the plateau before induction heads form.
-    /// </summary>
-    [JsonPropertyName("pos_init")] public string PositionInit { get; init; } = "normal";
-
     /// <summary>Checks every field.</summary>
     /// <exception cref="ArgumentException">A field is out of range; the message names it.</exception>
     public TrainingOptions Validate()
@@ -75,7 +67,6 @@ public sealed record TrainingOptions
         Check(EvalEvery >= 0, "eval_every", EvalEvery, "a non-negative integer");
         Check(EvalBatches > 0, "eval_batches", EvalBatches, "a positive integer");
         Check(CheckpointEvery >= 0, "checkpoint_every", CheckpointEvery, "a non-negative integer");
-        Check(PositionInit is "normal" or "sinusoidal", "pos_init", PositionInit, "normal or sinusoidal");
         return this;
     }
 

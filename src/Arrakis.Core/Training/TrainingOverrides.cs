@@ -18,7 +18,7 @@ public static class TrainingOverrides
 
     /// <summary>Training keys.</summary>
     public static readonly IReadOnlyList<string> TrainingKeys =
-        ["steps", "batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "beta1", "beta2", "adam_eps", "grad_clip", "seed", "eval_every", "eval_batches", "checkpoint_every", "pos_init"];
+        ["steps", "batch_size", "lr", "min_lr_ratio", "warmup_steps", "weight_decay", "beta1", "beta2", "adam_eps", "grad_clip", "seed", "eval_every", "eval_batches", "checkpoint_every"];
 
     /// <summary>Applies <paramref name="overrides"/> (each <c>key=value</c>) in order.</summary>
     /// <exception cref="ArgumentException">A malformed pair, an unknown key (the message lists the known ones) or a bad value.</exception>
@@ -44,9 +44,9 @@ public static class TrainingOverrides
                     case "d_head": model = model with { DHead = Int(value) }; setHead = true; break;
                     case "d_mlp": model = model with { DMlp = Int(value) }; setMlp = true; break;
                     case "n_ctx": model = model with { NCtx = Int(value) }; break;
-                    case "act_fn": model = model with { ActFn = ModelConfigJson.ParseAct(value) }; break;
-                    case "normalization_type": model = model with { Normalization = ModelConfigJson.ParseNorm(value is "null" or "" ? null : value) }; break;
-                    case "positional_embedding_type": model = model with { PositionalEmbedding = ModelConfigJson.ParsePos(value) }; break;
+                    case "act_fn": model = model with { ActFn = TlNames.ParseAct(value) }; break;
+                    case "normalization_type": model = model with { Normalization = TlNames.ParseNorm(value is "null" or "" ? null : value) }; break;
+                    case "positional_embedding_type": model = model with { PositionalEmbedding = TlNames.ParsePos(value) }; break;
                     case "attn_only": model = model with { AttnOnly = Bool(value) }; break;
                     case "tied_embeddings": model = model with { TiedEmbeddings = Bool(value) }; break;
                     case "model_name": model = model with { ModelName = value }; break;
@@ -64,7 +64,6 @@ public static class TrainingOverrides
                     case "eval_every": options = options with { EvalEvery = Int(value) }; break;
                     case "eval_batches": options = options with { EvalBatches = Int(value) }; break;
                     case "checkpoint_every": options = options with { CheckpointEvery = Int(value) }; break;
-                    case "pos_init": options = options with { PositionInit = value.ToLowerInvariant() }; break;
                     default:
                         throw new ArgumentException(
                             $"Unknown key '{key}'. Model keys: {string.Join(", ", ModelKeys)}. Training keys: {string.Join(", ", TrainingKeys)}.", nameof(overrides));

@@ -52,7 +52,7 @@ public class DataTests
     }
 
     [Fact]
-    public void InductionBatches_RepeatASpanInAboutHalfTheSequences()
+    public void InductionBatches_RepeatASpanUntilTheEnd_InMostSequences()
     {
         var task = new InductionTask();
         using var batch = task.Batch(new SeededRandom(1, 1), 400);
@@ -61,13 +61,34 @@ public class DataTests
         for (int b = 0; b < 400; b++)
         {
             var row = rows.AsSpan(b * t, t);
-            if (HasRepeatedSpan(row, task.MinSpan))
+            int period = Period(row, task.MinSpan, task.MaxSpan);
+            if (period > 0)
                 repeated++;
         }
-        Assert.InRange(repeated, 160, 240);
+        Assert.InRange(repeated, 310, 370);  // 85 %
+
+        var once = new InductionTask(repeatProbability: 1.0) { RepeatUntilEnd = false };
+        using var onceBatch = once.Batch(new SeededRandom(1, 1), 100);
+        var onceRows = onceBatch.data<long>().ToArray();
+        Assert.All(Enumerable.Range(0, 100), b => Assert.True(HasRepeatedSpan(onceRows.AsSpan(b * t, t), once.MinSpan)));
+
         using var probe = InductionTask.RepeatedSequences(new SeededRandom(2), 3, 10);
         Assert.Equal(new long[] { 3, 21 }, probe.shape);
         Assert.True(probe[.., 1..11].equal(probe[.., 11..]).all().item<bool>());
+    }
+
+    /// <summary>The period L of a sequence whose tail repeats with period L (at least one full copy of the span), or 0.</summary>
+    private static int Period(ReadOnlySpan<long> row, int minSpan, int maxSpan)
+    {
+        for (int len = minSpan; len <= maxSpan; len++)
+        {
+            int run = 0;
+            for (int i = row.Length - 1; i >= len && row[i] == row[i - len]; i--)
+                run++;
+            if (run >= len)
+                return len;
+        }
+        return 0;
     }
 
     private static bool HasRepeatedSpan(ReadOnlySpan<long> row, int span)

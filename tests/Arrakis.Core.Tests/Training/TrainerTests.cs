@@ -48,16 +48,25 @@ public sealed class TrainerTests : IDisposable
         using var model = new HookedTransformer(cfg);
         using (var trainer = new Trainer(model, task, options))
             trainer.Run(taskMetrics: false);
-        ModelFolder.Save(_dir, model, task.Tokenizer);
-        using var loaded = ModelFolder.Load(_dir);
-        Assert.Equal(model.Cfg with { Device = loaded.Cfg.Device }, loaded.Cfg);
+        TrainingCheckpoint.Save(_dir, model, task.Tokenizer);
+        using var loaded = TrainingCheckpoint.Load(_dir);
+        Assert.Equal(model.Cfg with { ModelName = loaded.Cfg.ModelName, OriginalArchitecture = loaded.Cfg.OriginalArchitecture }, loaded.Cfg);
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var tokens = task.Batch(new SeededRandom(11, 0), 4);
         Assert.True(model.Forward(tokens).equal(loaded.Forward(tokens)).all().item<bool>(), "logits differ after a save/load round trip");
-        var tokenizer = ModelFolder.LoadTokenizer(_dir);
-        Assert.Equal(task.Tokenizer.Tokens, tokenizer.Tokens);
+
+        // The folder's tokenizer comes back as the model's tokenizer, and encodes as the task's does.
+        Assert.NotNull(loaded.Tokenizer);
+        Assert.Equal(Arrakis.Tokenizers.TokenizerKind.WordLevel, loaded.Tokenizer!.Kind);
+        Assert.Equal(0, loaded.Tokenizer.BosTokenId);
+        string text = "When Mary and John went to the store, John gave a drink to";
+        Assert.Equal(task.Tokenizer.EncodeToIds(text).Select(i => (long)i).Prepend(0), loaded.ToTokens(text).data<long>().ToArray());
+        Assert.Equal(task.Tokenizer.Tokens, TrainingCheckpoint.LoadTokenizer(_dir).Tokens);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "config.json")))!;
+        Assert.Equal("arrakis", (string?)config["model_type"]);
+        Assert.Equal(0, (int?)config["bos_token_id"]);
     }
 
     [Fact]
@@ -118,20 +127,5 @@ public sealed class TrainerTests : IDisposable
         Assert.Contains("d_model", ex.Message);
         Assert.Throws<ArgumentException>(() => TrainingOverrides.Apply(cfg, options, ["steps=-1"]));
         Assert.Throws<ArgumentException>(() => TrainingOverrides.Apply(cfg, options, ["lr"]));
-    }
-
-    [Fact]
-    public void ConfigJson_RoundTripsEveryField()
-    {
-        var cfg = HookedAutoConfig.Create("gpt-neo", vocabSize: 50, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4, maxPositionEmbeddings: 16, seed: 9)
-            with { ModelName = "x", InitializerRange = 0.02, AttnScale = 2.5 };
-        var back = ModelConfigJson.Read(ModelConfigJson.Write(cfg, "float32"));
-        Assert.Equal(cfg.AttentionTypes, back.AttentionTypes);
-        Assert.Equal(cfg with { AttentionTypes = null }, back with { AttentionTypes = null });
-        var rotary = HookedAutoConfig.Create("llama", vocabSize: 50, hiddenSize: 32, numHiddenLayers: 2, numAttentionHeads: 4);
-        var rotaryBack = ModelConfigJson.Read(ModelConfigJson.Write(rotary, "float16"));
-        Assert.Equal(rotary with { AttentionTypes = null }, rotaryBack with { AttentionTypes = null });
-        Assert.Throws<FormatException>(() => ModelConfigJson.Read("""{"model_type": "gpt2"}"""));
-        Assert.Throws<FormatException>(() => ModelConfigJson.Read("""{"model_type": "hooked_transformer", "n_layers": "two"}"""));
     }
 }

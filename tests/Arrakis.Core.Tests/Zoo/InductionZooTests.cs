@@ -1,6 +1,5 @@
 using Arrakis.Training;
 using Arrakis.Training.Tasks;
-using Arrakis.Zoo;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,8 +12,8 @@ public sealed class InductionModels : IDisposable
 
     public InductionModels()
     {
-        TwoLayer = ModelZoo.Load("attn-only-2l");
-        OneLayer = ModelZoo.Load("attn-only-1l");
+        TwoLayer = HookedTransformer.FromPretrained("attn-only-2l");
+        OneLayer = HookedTransformer.FromPretrained("attn-only-1l");
         // Fresh sequences: a seed the training data (seeds 1…) and the model card (Trainer.EvalSeed) never used.
         Tokens = InductionTask.RepeatedSequences(new SeededRandom(20240601, 7), 200, Half).DetachFromDisposeScope();
     }

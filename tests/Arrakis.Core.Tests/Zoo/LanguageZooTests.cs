@@ -1,6 +1,5 @@
 using Arrakis.Training;
 using Arrakis.Training.Tasks;
-using Arrakis.Zoo;
 using static TorchSharp.torch;
 
 namespace Arrakis.Tests.Zoo;
@@ -10,8 +9,8 @@ public sealed class LanguageModel : IDisposable
 {
     public LanguageModel()
     {
-        Model = ModelZoo.Load("gpt2-mini-language");
-        Tokenizer = ModelZoo.LoadTokenizer("gpt2-mini-language");
+        Model = HookedTransformer.FromPretrained("gpt2-mini-language");
+        Tokenizer = (Arrakis.Tokenizers.WordLevelTokenizer)Model.Tokenizer!.Inner;
     }
 
     public HookedTransformer Model { get; }

@@ -12,11 +12,18 @@ namespace Arrakis.Training.Tasks;
 /// form induction heads (A Mathematical Framework for Transformer Circuits; In-context Learning and Induction Heads).
 /// </summary>
 /// <remarks>
-/// <para>Each training sequence is <c>&lt;|endoftext|&gt;</c> followed by <see cref="SequenceLength"/>−1 tokens drawn uniformly
-/// from the <see cref="WordCount"/> ordinary words. With probability ½ a span of length L ∈ [<see cref="MinSpan"/>,
-/// <see cref="MaxSpan"/>] starting at a random position is immediately repeated (…, x₁…x_L, x₁…x_L, …); otherwise nothing
-/// is planted. L and the start vary, so the only way to predict the copy is by content (find the earlier occurrence of the
-/// current token, predict what followed it), not by a fixed positional offset — which a one-layer model could learn.</para>
+/// <para>Each training sequence is <c>&lt;|endoftext|&gt;</c> followed by <see cref="SequenceLength"/>−1 words drawn uniformly
+/// from the <see cref="WordCount"/> ordinary words. With probability <see cref="RepeatProbability"/> (default 0.85) a span
+/// of length L ∈ [<see cref="MinSpan"/>, <see cref="MaxSpan"/>] (default 8–31) starting at a random position is repeated:
+/// copied once, or (<see cref="RepeatUntilEnd"/>, the default) over and over until the sequence ends
+/// (…, x₁…x_L, x₁…x_L, x₁…); the other sequences do not repeat. L and the start vary, so the copy can only be predicted
+/// by content (find the earlier occurrence of the current word, predict what followed it), not by a fixed positional
+/// offset — which a one-layer model could learn.</para>
+/// <para>Why these defaults (measured with 2-layer, d_model 64 models, 32×64-token batches, lr 1e-3–2e-3): with one copy
+/// in half the sequences — a random half and its copy — no induction head had formed after 3,000 steps in any of eight
+/// variants (layer norm or none, d_model 64 or 128, sinusoidal position init, a skip-bigram curriculum that did grow
+/// previous-token heads); with most sequences repeating until the end, induction heads formed within 1,000–2,000
+/// steps. Most tokens then reward the circuit, instead of one in seven.</para>
 /// <para>The vocabulary is <c>&lt;|endoftext|&gt;</c> (0), <c>&lt;unk&gt;</c> (1) and 298 pronounceable pseudo-words
 /// (<c>bako</c>, <c>tesu</c>, …), so prompts read as text and every word is one token.</para>
 /// </remarks>
@@ -27,7 +34,7 @@ public sealed class InductionTask : ITrainingTask, ICircuitReport
     /// <param name="sequenceLength">Tokens per sequence, BOS included.</param>
     /// <param name="minSpan">Shortest repeated span.</param>
     /// <param name="maxSpan">Longest repeated span (at most (sequenceLength − 1) / 2).</param>
-    public InductionTask(double repeatProbability = DefaultRepeatProbability, int sequenceLength = 64, int minSpan = 4, int maxSpan = 31)
+    public InductionTask(double repeatProbability = DefaultRepeatProbability, int sequenceLength = 64, int minSpan = 8, int maxSpan = 31)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(repeatProbability, 0.0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(repeatProbability, 1.0);
@@ -41,7 +48,7 @@ public sealed class InductionTask : ITrainingTask, ICircuitReport
     }
 
     /// <summary>The default share of sequences with a repeated span.</summary>
-    public const double DefaultRepeatProbability = 0.5;
+    public const double DefaultRepeatProbability = 0.85;
 
     /// <summary>The share of sequences with a repeated span.</summary>
     public double RepeatProbability { get; }
@@ -55,30 +62,8 @@ public sealed class InductionTask : ITrainingTask, ICircuitReport
     /// <summary>The id of the first ordinary word.</summary>
     public const int FirstWordId = 2;
 
-    /// <summary>
-    /// In sequences without a repeat: the chance that a token is the fixed successor σ(x_{t−2}) of the token two back
-    /// (a skip-bigram), else uniform. Previous-token heads pay off on their own in such data, as in natural text.
-    /// </summary>
-    public double SkipBigramProbability { get; init; }
-
-    /// <summary>Whether the skip-bigram source also underlies the sequences that get a repeated span.</summary>
-    public bool SkipBigramInRepeated { get; init; }
-
-    /// <summary>The fixed skip-bigram successor σ (a permutation of the ordinary words).</summary>
-    public long SkipBigramSuccessor(long token) => SkipBigramIsEcho ? token : FirstWordId + SkipBigram.Value[(int)token - FirstWordId];
-
-    /// <summary>Whether σ is the identity: the token two back is echoed (…, A, B, A, …), a repeated span of length one.</summary>
-    public bool SkipBigramIsEcho { get; init; }
-
-    private static readonly Lazy<int[]> SkipBigram = new(() =>
-    {
-        var permutation = Enumerable.Range(0, WordCount).ToArray();
-        new SeededRandom(77).Shuffle(permutation);
-        return permutation;
-    });
-
     /// <summary>Whether a repeated span keeps repeating until the end of the sequence (else it is copied once).</summary>
-    public bool RepeatUntilEnd { get; init; }
+    public bool RepeatUntilEnd { get; init; } = true;
 
     /// <summary>Shortest repeated span.</summary>
     public int MinSpan { get; }
@@ -118,9 +103,9 @@ public sealed class InductionTask : ITrainingTask, ICircuitReport
     /// <inheritdoc />
     public TrainingOptions DefaultOptions => new()
     {
-        Steps = 3000,
+        Steps = 4000,
         BatchSize = 32,
-        LearningRate = 1e-3,
+        LearningRate = 2e-3,
         WarmupSteps = 100,
         WeightDecay = 0.01,
         EvalEvery = 250,
@@ -135,11 +120,9 @@ public sealed class InductionTask : ITrainingTask, ICircuitReport
         {
             var row = data.AsSpan(b * t, t);
             row[0] = 0;
-            bool repeat = random.NextDouble() < RepeatProbability;
-            double skip = repeat && !SkipBigramInRepeated ? 0 : SkipBigramProbability;
             for (int i = 1; i < t; i++)
-                row[i] = i >= 3 && skip > 0 && random.NextDouble() < skip ? SkipBigramSuccessor(row[i - 2]) : RandomWord(random);
-            if (repeat)
+                row[i] = RandomWord(random);
+            if (random.NextDouble() < RepeatProbability)
             {
                 int span = random.Next(MinSpan, MaxSpan + 1);
                 int start = random.Next(1, t - 2 * span + 1);

@@ -1,54 +1,54 @@
 using System.Reflection;
 using System.Security.Cryptography;
-using Arrakis.Tokenizers;
-using Arrakis.Training;
-using static TorchSharp.torch;
 
 namespace Arrakis.Zoo;
 
 /// <summary>
 /// The models this project trains itself and ships inside <c>Arrakis.Core.dll</c> (embedded resources), loadable by name
-/// with no path and no download: <c>attn-only-1l</c>, <c>attn-only-2l</c> (induction) and <c>gpt2-mini-language</c>
-/// (IOI, factual recall, greater-than). Each has a model card (<see cref="ModelCard"/>).
+/// with no path and no download — <c>attn-only-1l</c>, <c>attn-only-2l</c> (induction) and <c>gpt2-mini-language</c>
+/// (IOI, factual recall, greater-than) — through <see cref="HookedTransformer.FromPretrained"/>: this source is
+/// registered in <see cref="Arrakis.ModelZoo"/> from the start. Each model has a model card (<see cref="ModelCard"/>).
 /// </summary>
 /// <remarks>
-/// A model's files (config.json, weights, tokenizer.json, tokenizer_config.json, README.md) are written once to a cache
-/// folder named by their content hash — <c>$ARRAKIS_ZOO_CACHE</c>, else <c>~/.cache/arrakis/zoo</c>, else the temp
-/// folder — and loaded from there with <see cref="ModelFolder"/>; <see cref="GetFolder"/> returns that folder for tools
-/// that want the files.
+/// A model is an Arrakis-native folder (<c>config.json</c> with <c>model_type: arrakis</c>, <c>model.safetensors</c> with
+/// TransformerLens names, a word-level <c>tokenizer.json</c> + <c>tokenizer_config.json</c>, <c>README.md</c>). Its
+/// files are written once to a cache folder named by their content hash — <c>$ARRAKIS_ZOO_CACHE</c>, else
+/// <c>~/.cache/arrakis/zoo</c>, else the temp folder — and loaded from there; <see cref="GetFolder"/> returns it.
 /// </remarks>
 /// <example><code>
-/// using var model = ModelZoo.Load("attn-only-2l");
-/// var tokenizer = ModelZoo.LoadTokenizer("attn-only-2l");
+/// using var model = HookedTransformer.FromPretrained("attn-only-2l");   // weights processed as TransformerLens does
+/// var tokens = model.ToTokens("bako tesu bako");
 /// </code></example>
-public static class ModelZoo
+public sealed class EmbeddedModelZoo : IPretrainedModelSource
 {
-    private const string ResourcePrefix = "Arrakis.Zoo/";
-    private static readonly Lock Gate = new();
-    private static readonly Dictionary<string, string> Extracted = new(StringComparer.Ordinal);
+    /// <summary>The one instance (registered in <see cref="Arrakis.ModelZoo"/>).</summary>
+    public static EmbeddedModelZoo Instance { get; } = new();
+
+    private EmbeddedModelZoo()
+    {
+    }
+
+    /// <inheritdoc />
+    IEnumerable<string> IPretrainedModelSource.Names => Names;
+
+    /// <inheritdoc />
+    public string? Resolve(string name) => ResolveName(name) is { } key ? GetFolder(key) : null;
 
     /// <summary>The shipped models' names.</summary>
     public static IReadOnlyList<string> Names { get; } = ListNames();
 
-    /// <summary>Whether <paramref name="name"/> (case-insensitive) is a shipped model.</summary>
-    public static bool Contains(string name) => Resolve(name) is not null;
-
-    /// <summary>Builds the shipped model <paramref name="name"/> with its trained weights.</summary>
-    /// <exception cref="ArgumentException">Unknown name; the message lists the shipped ones.</exception>
-    public static HookedTransformer Load(string name, DeviceChoice device = DeviceChoice.Cpu, ScalarType dtype = ScalarType.Float32) =>
-        ModelFolder.Load(GetFolder(name), device, dtype);
-
-    /// <summary>The word-level tokenizer of the shipped model <paramref name="name"/>.</summary>
-    public static WordLevelTokenizer LoadTokenizer(string name) => ModelFolder.LoadTokenizer(GetFolder(name));
+    /// <summary>Whether <paramref name="name"/> (case-insensitive, optionally prefixed <c>arrakis/</c>) is a shipped model.</summary>
+    public static bool Contains(string name) => ResolveName(name) is not null;
 
     /// <summary>The model card (markdown) of <paramref name="name"/>.</summary>
-    public static string ModelCard(string name) => File.ReadAllText(Path.Combine(GetFolder(name), Training.ModelCard.FileName));
+    /// <exception cref="ArgumentException">Unknown name; the message lists the shipped ones.</exception>
+    public static string ModelCard(string name) => File.ReadAllText(Path.Combine(GetFolder(name), "README.md"));
 
     /// <summary>A folder holding the model's files (extracted once per content version).</summary>
     /// <exception cref="ArgumentException">Unknown name; the message lists the shipped ones.</exception>
     public static string GetFolder(string name)
     {
-        string key = Resolve(name) ?? throw new ArgumentException(
+        string key = ResolveName(name) ?? throw new ArgumentException(
             $"'{name}' is not a model in the Arrakis zoo; shipped models: {string.Join(", ", Names)}.", nameof(name));
         lock (Gate)
         {
@@ -60,7 +60,11 @@ public static class ModelZoo
         }
     }
 
-    private static string? Resolve(string name)
+    private const string ResourcePrefix = "Arrakis.Zoo/";
+    private static readonly Lock Gate = new();
+    private static readonly Dictionary<string, string> Extracted = new(StringComparer.Ordinal);
+
+    private static string? ResolveName(string name)
     {
         if (string.IsNullOrWhiteSpace(name))
             return null;
@@ -70,15 +74,15 @@ public static class ModelZoo
         return Names.FirstOrDefault(x => string.Equals(x, n, StringComparison.OrdinalIgnoreCase));
     }
 
-    private static Assembly Assembly => typeof(ModelZoo).Assembly;
+    private static Assembly Assembly => typeof(EmbeddedModelZoo).Assembly;
 
     /// <summary>Resource names with '/' separators (MSBuild on Windows writes the folder part with '\\').</summary>
     private static IEnumerable<string> Resources => Assembly.GetManifestResourceNames().Select(r => r.Replace('\\', '/'));
 
     private static IReadOnlyList<string> ListNames() =>
         Resources
-            .Where(r => r.StartsWith(ResourcePrefix, StringComparison.Ordinal) && r.EndsWith("/" + ModelFolder.ConfigFileName, StringComparison.Ordinal))
-            .Select(r => r[ResourcePrefix.Length..^(ModelFolder.ConfigFileName.Length + 1)])
+            .Where(r => r.StartsWith(ResourcePrefix, StringComparison.Ordinal) && r.EndsWith("/config.json", StringComparison.Ordinal))
+            .Select(r => r[ResourcePrefix.Length..^"/config.json".Length])
             .Order(StringComparer.Ordinal)
             .ToList();
 
