@@ -30,7 +30,11 @@ internal static class TrainCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --out (its options; --steps may extend the run)." };
-        var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: all cores)." };
+        var threads = new Option<int>("--threads")
+        {
+            Description = "libtorch intra-op threads (default 1: these models are small, and on a busy 2-core machine 1 thread trained 9× faster than 2).",
+            DefaultValueFactory = _ => 1,
+        };
         var noProgress = new Option<bool>("--no-progress") { Description = "Print a line per evaluation instead of a live progress bar." };
 
         var command = new Command("train", "Train a model on a built-in synthetic task (induction, language) and save it in the Hugging Face layout.")
@@ -43,14 +47,18 @@ internal static class TrainCommand
         return command;
     }
 
-    private static int Run(string taskName, string outDir, int? steps, int? seed, string[] overrides, bool resume, int? threads, bool noProgress,
+    private static int Run(string taskName, string outDir, int? steps, int? seed, string[] overrides, bool resume, int threads, bool noProgress,
         CancellationToken cancellationToken)
     {
         var console = AnsiConsole.Console;
         try
         {
-            if (threads is { } n)
-                TorchSharp.torch.set_num_threads(n);
+            if (threads < 1)
+            {
+                console.MarkupLine("[red]error:[/] --threads must be at least 1.");
+                return 2;
+            }
+            TorchSharp.torch.set_num_threads(threads);
             var task = TrainingTasks.Create(taskName);
             Trainer trainer;
             HookedTransformer? ownedModel = null;

@@ -37,7 +37,7 @@ public sealed class LanguageTask : ITrainingTask, ICircuitReport
     /// <inheritdoc />
     public TrainingOptions DefaultOptions => new()
     {
-        Steps = 2000,
+        Steps = 1500,
         BatchSize = 32,
         LearningRate = 2e-3,
         WarmupSteps = 100,
