@@ -218,14 +218,7 @@ public sealed partial class ActivationCache
             parts.Add(MoveHeadFirst(perHead));
             labels.AddRange(Enumerable.Range(0, Model.Cfg.NHeads).Select(h => $"L{l}H{h}"));
         }
-        if (parts.Count == 0)
-        {
-            var shape = posSlice.Apply(this["hook_embed"], -2).shape.ToArray();
-            if (projection is not null)
-                shape[^1] = projection.shape[1];
-            return (zeros(new[] { 0L }.Concat(shape).ToArray(), dtype: Model.Cfg.Dtype, device: this["hook_embed"].device), labels);
-        }
-        return (cat(parts.ToArray(), 0), labels);
+        return (parts.Count == 0 ? EmptyStack(posSlice, projection) : cat(parts.ToArray(), 0), labels);
     }
 
     /// <summary>Neurons of layers [0, upTo) as [neurons, ..., d_model or k], analytic frozen LN when projected.</summary>
@@ -265,14 +258,17 @@ public sealed partial class ActivationCache
             parts.Add(MoveHeadFirst(perNeuron));
             labels.AddRange(neuronIds.Select(n => $"L{l}N{n}"));
         }
-        if (parts.Count == 0)
-        {
-            var shape = posSlice.Apply(this["hook_embed"], -2).shape.ToArray();
-            if (projection is not null)
-                shape[^1] = projection.shape[1];
-            return (zeros(new[] { 0L }.Concat(shape).ToArray(), dtype: Model.Cfg.Dtype, device: this["hook_embed"].device), labels);
-        }
-        return (cat(parts.ToArray(), 0), labels);
+        return (parts.Count == 0 ? EmptyStack(posSlice, projection) : cat(parts.ToArray(), 0), labels);
+    }
+
+    /// <summary>A stack of no components with the shape the non-empty one would have: [0, *batch_and_pos_dims, d_model or k].</summary>
+    private Tensor EmptyStack(Slice posSlice, Tensor? projection)
+    {
+        var embed = this["hook_embed"];
+        var shape = posSlice.Apply(embed, -2).shape.ToArray();
+        if (projection is not null)
+            shape[^1] = projection.shape[1];
+        return zeros(new[] { 0L }.Concat(shape).ToArray(), dtype: Model.Cfg.Dtype, device: embed.device);
     }
 
     /// <summary>[..., component, last] → [component, ..., last].</summary>

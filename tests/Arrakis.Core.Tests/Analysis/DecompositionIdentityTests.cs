@@ -167,6 +167,11 @@ public class DecompositionIdentityTests
             Assert.Equal("L0N0", full[4]);
             Assert.Equal(["embed", "pos_embed", "bias"], full.TakeLast(3));
             Assert.Equal(4 + model.Cfg.DMlp + 3, full.Count);
+            // Layer 0 has no heads before it: an empty stack of the right shape, and the remainder is the whole stream.
+            Assert.Equal(new long[] { 0, 2, 6, 32 }, cache.StackHeadResults(0).Stack.shape);
+            var onlyRemainder = cache.StackHeadResults(0, inclRemainder: true);
+            Assert.Equal(["remainder"], onlyRemainder.Labels);
+            Assert.True(onlyRemainder.Stack[0].allclose(cache["resid_pre", 0], rtol: 0, atol: 0));
         }
     }
 }
