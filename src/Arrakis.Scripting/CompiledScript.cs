@@ -4,8 +4,9 @@ namespace Arrakis.Scripting;
 public sealed class CompiledScript
 {
     internal CompiledScript(string path, byte[] image, byte[]? pdb, string entryType, string entryMethod,
-        IReadOnlyList<string> directiveReferences, string cacheKey, bool fromCache, TimeSpan compileTime)
+        IReadOnlyList<string> directiveReferences, string cacheKey, bool fromCache, TimeSpan compileTime, string source)
     {
+        Source = source;
         Path = path;
         Image = image;
         Pdb = pdb;
@@ -19,6 +20,9 @@ public sealed class CompiledScript
 
     /// <summary>The script's full path.</summary>
     public string Path { get; }
+
+    /// <summary>The script's text as compiled.</summary>
+    public string Source { get; }
 
     internal byte[] Image { get; }
 

@@ -71,7 +71,7 @@ internal sealed partial class ScriptCache(string directory)
         return (Convert.ToHexStringLower(hash.GetHashAndReset()), references);
     }
 
-    public CompiledScript? TryLoad(string path, string key, TimeSpan elapsed)
+    public CompiledScript? TryLoad(string path, string text, string key, TimeSpan elapsed)
     {
         try
         {
@@ -82,7 +82,7 @@ internal sealed partial class ScriptCache(string directory)
             string pdbPath = Path.Combine(Directory, key + ".pdb");
             byte[]? pdb = File.Exists(pdbPath) ? File.ReadAllBytes(pdbPath) : null;
             File.SetLastWriteTimeUtc(json, DateTime.UtcNow); // most recently used survives pruning
-            return new CompiledScript(path, File.ReadAllBytes(dll), pdb, meta.EntryType, meta.EntryMethod, meta.References, key, fromCache: true, elapsed);
+            return new CompiledScript(path, File.ReadAllBytes(dll), pdb, meta.EntryType, meta.EntryMethod, meta.References, key, fromCache: true, elapsed, text);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {

@@ -18,7 +18,8 @@ public class ScriptGlobals
 {
     private readonly Lazy<HookedTransformer> _model;
     private readonly Lazy<ArrakisTokenizer?> _tokenizer;
-    private readonly Lazy<InterpretabilityBench> _bench;
+    private readonly Lazy<ScriptBench> _bench;
+    private (string Path, string Text)? _script;
     private readonly CancellationTokenSource _cancellation = new();
 
     /// <summary>Globals over a model factory (called at most once, on first use of <see cref="Model"/>).</summary>
@@ -49,7 +50,7 @@ public class ScriptGlobals
         Out = output ?? Console.Out;
         Progress = progress ?? ScriptProgress.None;
         ModelName = modelName;
-        _bench = new Lazy<InterpretabilityBench>(() => new InterpretabilityBench(Model, OutDir, Tools), LazyThreadSafetyMode.ExecutionAndPublication);
+        _bench = new Lazy<ScriptBench>(() => new ScriptBench(Model, OutDir, Tools, () => _script), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The model (<c>--model</c>), loaded on first use.</summary>
@@ -66,8 +67,16 @@ public class ScriptGlobals
     /// <summary>The tools: <c>Tools.Get&lt;IResidualDecomposer&gt;("decomposer")</c>, or <c>Tools.Get("decomposer")</c>.</summary>
     public IToolRegistry Tools { get; }
 
-    /// <summary>A bench over <see cref="Model"/> and <see cref="Tools"/>, saving under <see cref="OutDir"/>.</summary>
-    public InterpretabilityBench Bench => _bench.Value;
+    /// <summary>
+    /// A bench over <see cref="Model"/> and <see cref="Tools"/>, saving under <see cref="OutDir"/>; records top-level
+    /// script code with <see cref="ScriptBench.Record{T}"/>.
+    /// </summary>
+    public ScriptBench Bench => _bench.Value;
+
+    /// <summary>The running script's path, or null in the REPL.</summary>
+    public string? ScriptPath => _script?.Path;
+
+    internal void AttachScript(string path, string text) => _script = (path, text);
 
     /// <summary>The script's arguments.</summary>
     public IReadOnlyList<string> Args { get; }

@@ -65,10 +65,10 @@ public sealed class ScriptHost
     private async Task<CompiledScript> CompileAsync(string text, string full, long start, CancellationToken ct)
     {
         var (key, _) = ScriptCache.ComputeKey(full, text, HostVersion);
-        if (Cache?.TryLoad(full, key, Stopwatch.GetElapsedTime(start)) is CompiledScript cached) return cached;
+        if (Cache?.TryLoad(full, text, key, Stopwatch.GetElapsedTime(start)) is CompiledScript cached) return cached;
         var output = await ScriptCompiler.CompileAsync(text, full, Options, previous: null, ct).ConfigureAwait(false);
         var compiled = new CompiledScript(full, output.Image, output.Pdb, output.EntryType, output.EntryMethod,
-            output.DirectiveReferences, key, fromCache: false, Stopwatch.GetElapsedTime(start));
+            output.DirectiveReferences, key, fromCache: false, Stopwatch.GetElapsedTime(start), text);
         Cache?.Store(compiled);
         return compiled;
     }
@@ -91,6 +91,7 @@ public sealed class ScriptHost
         ArgumentNullException.ThrowIfNull(script);
         ArgumentNullException.ThrowIfNull(globals);
         long start = Stopwatch.GetTimestamp();
+        globals.AttachScript(script.Path, script.Source);
         ScriptLoadContext.LoadDirectiveReferences(script.DirectiveReferences);
         var context = new ScriptLoadContext(Path.GetFileName(script.Path), script.DirectiveReferences);
         var unload = new WeakReference(context);
