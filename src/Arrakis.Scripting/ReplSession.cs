@@ -55,6 +55,9 @@ public sealed class ReplSession : IDisposable
         return value;
     }
 
+    /// <summary>The current load context (for checks that <see cref="Reset"/> unloads it).</summary>
+    internal WeakReference CurrentContext => new(_context);
+
     /// <summary>Forgets every submission and unloads their assemblies.</summary>
     public void Reset()
     {

@@ -157,6 +157,8 @@ public sealed class ScriptHost
                 throw new ScriptCanceledException(abandoned: true);
             }
         }
+        // The script's thread may still be unwinding out of script frames; wait for it so its code can be unloaded.
+        if (done.Task.IsCompleted) thread.Join(TimeSpan.FromSeconds(1));
         try
         {
             object? value = await done.Task.ConfigureAwait(false);

@@ -10,7 +10,6 @@ namespace Arrakis.Scripting;
 /// </summary>
 internal sealed class ScriptLoadContext : AssemblyLoadContext
 {
-    private readonly Dictionary<string, Assembly> _submissions = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> _probeDirectories;
 
     public ScriptLoadContext(string name, IEnumerable<string> directiveReferences)
@@ -24,9 +23,7 @@ internal sealed class ScriptLoadContext : AssemblyLoadContext
     {
         using var pe = new MemoryStream(image, writable: false);
         using var symbols = pdb is null ? null : new MemoryStream(pdb, writable: false);
-        Assembly assembly = LoadFromStream(pe, symbols);
-        lock (_submissions) _submissions[assembly.GetName().Name!] = assembly;
-        return assembly;
+        return LoadFromStream(pe, symbols);
     }
 
     /// <summary>
@@ -46,10 +43,9 @@ internal sealed class ScriptLoadContext : AssemblyLoadContext
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {
-        lock (_submissions)
-        {
-            if (assemblyName.Name is string n && _submissions.TryGetValue(n, out Assembly? submission)) return submission;
-        }
+        // Earlier REPL submissions live here. Looked up, never stored: a field holding an Assembly of this context
+        // would keep the context from ever unloading.
+        if (Assemblies.FirstOrDefault(a => a.GetName().Name == assemblyName.Name) is Assembly submission) return submission;
         // Dependencies of #r assemblies that sit beside them.
         foreach (string directory in _probeDirectories)
         {
