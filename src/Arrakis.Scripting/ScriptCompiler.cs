@@ -17,8 +17,36 @@ namespace Arrakis.Scripting;
 /// </summary>
 internal static class ScriptCompiler
 {
+    /// <summary>The runtime assemblies of Roslyn's scripting defaults (ScriptOptions.Default) and a few more.</summary>
+    private static readonly string[] RuntimeFacades =
+    [
+        "mscorlib", "netstandard", "System", "System.Core", "System.Runtime", "System.Private.CoreLib", "System.Collections",
+        "System.Collections.Concurrent", "System.Console", "System.Diagnostics.Debug", "System.Diagnostics.Process",
+        "System.Diagnostics.StackTrace", "System.Globalization", "System.IO", "System.IO.FileSystem", "System.Linq",
+        "System.Linq.Expressions", "System.Memory", "System.ObjectModel", "System.Reflection", "System.Reflection.Extensions",
+        "System.Reflection.Primitives", "System.Runtime.Extensions", "System.Runtime.InteropServices", "System.Runtime.Numerics",
+        "System.Text.Encoding", "System.Text.Encoding.Extensions", "System.Text.Json", "System.Text.RegularExpressions",
+        "System.Threading", "System.Threading.Tasks", "System.Threading.Tasks.Parallel", "System.Threading.Thread", "System.ValueTuple",
+        "System.ComponentModel", "System.ComponentModel.Primitives",
+    ];
+
+    /// <summary>
+    /// Every reference a script gets, created once per process: the runtime facades Roslyn's scripting defaults name
+    /// plus the host's assemblies. <c>ScriptOptions.Default</c> names its defaults unresolved, so each compilation would
+    /// resolve and read them again (about 7 MB of native memory per compilation that was never given back); one shared
+    /// set keeps a long session flat. This is why the options use <c>WithReferences</c> here: the replaced defaults are
+    /// all in this list (elsewhere, <c>AddReferences</c> keeps them).
+    /// </summary>
     private static readonly Lazy<ImmutableArray<MetadataReference>> HostReferences = new(() =>
-        ScriptHost.HostAssemblies().Select(a => (MetadataReference)MetadataReference.CreateFromFile(a.Location)).ToImmutableArray());
+    {
+        string runtimeDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        var paths = RuntimeFacades.Select(name => Path.Combine(runtimeDirectory, name + ".dll")).Where(File.Exists)
+            .Concat(ScriptHost.HostAssemblies().Select(a => a.Location))
+            .Distinct(StringComparer.Ordinal);
+        return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+    });
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, MetadataReference> ExtraReferences = new(StringComparer.Ordinal);
 
     public sealed record Output(byte[] Image, byte[] Pdb, string EntryType, string EntryMethod, List<string> DirectiveReferences, Script<object> Script);
 
@@ -31,10 +59,9 @@ internal static class ScriptCompiler
             .WithEmitDebugInformation(true)
             .WithOptimizationLevel(OptimizationLevel.Debug)
             .WithSourceResolver(new SourceFileResolver(ImmutableArray<string>.Empty, baseDir))
-            .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(baseDir))
-            // AddReferences, not WithReferences: WithReferences drops the defaults.
-            .AddReferences(HostReferences.Value)
-            .AddReferences(host.References.Select(a => MetadataReference.CreateFromFile(a.Location)))
+            .WithMetadataResolver(new CachingMetadataResolver(baseDir))
+            .WithReferences(HostReferences.Value) // the defaults are in this list, created once (see HostReferences)
+            .AddReferences(host.References.Select(a => ExtraReferences.GetOrAdd(a.Location, p => MetadataReference.CreateFromFile(p))))
             .AddImports(host.Imports.Where(i => !i.StartsWith("static ", StringComparison.Ordinal)))
             .AddImports(host.Imports.Where(i => i.StartsWith("static ", StringComparison.Ordinal)).Select(i => i["static ".Length..].Trim()));
     }
