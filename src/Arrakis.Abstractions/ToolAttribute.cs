@@ -10,4 +10,15 @@ public sealed class ToolAttribute(string name) : Attribute
 {
     /// <summary>The tool's name.</summary>
     public string Name { get; } = name;
+
+    /// <summary>True when <paramref name="name"/> is a valid tool name: <c>[a-z][a-z0-9_-]*</c>.</summary>
+    public static bool IsValidName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name[0] is < 'a' or > 'z') return false;
+        foreach (var c in name)
+        {
+            if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' or '-')) return false;
+        }
+        return true;
+    }
 }

@@ -18,6 +18,7 @@ namespace Arrakis.Cli
             var root = new RootCommand("Arrakis for .NET: a mechanistic-interpretability workbench on TorchSharp.") { Verbose };
             root.Subcommands.Add(RunCommand.Create());
             root.Subcommands.Add(ReplCommand.Create());
+            root.Subcommands.Add(ToolsCommand.Create());
             root.Subcommands.Add(ModelsCommand.Create());
             root.Subcommands.Add(ExperimentsCommand.Create());
             root.Subcommands.Add(InfoCommand.Create());

@@ -61,7 +61,8 @@ internal static class ScriptCompiler
             .WithSourceResolver(new SourceFileResolver(ImmutableArray<string>.Empty, baseDir))
             .WithMetadataResolver(new CachingMetadataResolver(baseDir))
             .WithReferences(HostReferences.Value) // the defaults are in this list, created once (see HostReferences)
-            .AddReferences(host.References.Select(a => ExtraReferences.GetOrAdd(a.Location, p => MetadataReference.CreateFromFile(p))))
+            .AddReferences(host.References.Select(a => a.Location).Concat(host.ReferencePaths).Distinct(StringComparer.Ordinal)
+                .Select(p => ExtraReferences.GetOrAdd(p, path => MetadataReference.CreateFromFile(path))))
             .AddImports(host.Imports.Where(i => !i.StartsWith("static ", StringComparison.Ordinal)))
             .AddImports(host.Imports.Where(i => i.StartsWith("static ", StringComparison.Ordinal)).Select(i => i["static ".Length..].Trim()));
     }

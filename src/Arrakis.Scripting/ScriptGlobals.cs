@@ -24,7 +24,7 @@ public class ScriptGlobals
 
     /// <summary>Globals over a model factory (called at most once, on first use of <see cref="Model"/>).</summary>
     /// <param name="model">Loads the model.</param>
-    /// <param name="tokenizer">Loads the model's tokenizer; null, or returning null, for a model without one.</param>
+    /// <param name="tokenizer">Loads the tokenizer; null for the model's own (<see cref="HookedTransformer.Tokenizer"/>).</param>
     /// <param name="tools">The tool registry (the plugin host's); null for an empty one.</param>
     /// <param name="args">The script's arguments (after <c>--</c> on the command line).</param>
     /// <param name="outDir">Where the bench's experiment store lives.</param>
@@ -43,7 +43,7 @@ public class ScriptGlobals
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = new Lazy<HookedTransformer>(model, LazyThreadSafetyMode.ExecutionAndPublication);
-        _tokenizer = new Lazy<ArrakisTokenizer?>(tokenizer ?? (() => null), LazyThreadSafetyMode.ExecutionAndPublication);
+        _tokenizer = new Lazy<ArrakisTokenizer?>(tokenizer ?? (() => Model.Tokenizer), LazyThreadSafetyMode.ExecutionAndPublication);
         Tools = tools ?? EmptyToolRegistry.Instance;
         Args = args ?? [];
         OutDir = outDir;

@@ -38,7 +38,14 @@ public sealed class ScriptHost
 
     /// <summary>What a compiled script depends on besides its own files (part of the cache key).</summary>
     public string HostVersion => _hostVersion ??= ScriptCache.HostVersion(
-        HostAssemblies().Concat(Options.References).Append(typeof(ScriptHost).Assembly), CompilerVersions(), Options.Imports);
+        HostAssemblies().Concat(Options.References).Append(typeof(ScriptHost).Assembly),
+        CompilerVersions().Concat(Options.ReferencePaths.Select(FileStamp)), Options.Imports);
+
+    private static string FileStamp(string path)
+    {
+        var info = new FileInfo(path);
+        return $"{info.FullName}:{(info.Exists ? $"{info.Length}:{info.LastWriteTimeUtc.Ticks}" : "missing")}";
+    }
 
     /// <summary>Compiles the script at <paramref name="path"/>, or takes it from the cache.</summary>
     /// <exception cref="ScriptNotFoundException">No such file.</exception>

@@ -19,6 +19,9 @@ public sealed class ScriptHostOptions
     /// <summary>Assemblies every script references besides the host's (e.g. tool contract assemblies from the plugin host).</summary>
     public IList<Assembly> References { get; } = [];
 
+    /// <summary>Assembly files every script references (e.g. tool contracts found in plugin folders, which the host loads from memory).</summary>
+    public IList<string> ReferencePaths { get; } = [];
+
     /// <summary>The compiled-script cache folder; null for <see cref="ScriptCache.DefaultDirectory"/>.</summary>
     public string? CacheDirectory { get; set; }
 

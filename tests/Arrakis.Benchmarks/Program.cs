@@ -3,6 +3,7 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- --filter '*'
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- rss      (peak RSS of checkpoint loading)
+// dotnet run -c Release --project tests/Arrakis.Benchmarks -- rss pretrained   (peak RSS of FromPretrained, GPT-2 small)
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- decomposition-memory
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- script-startup [runs]   (cold and cached `arrakis run`)
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- script-memory [count]   (long script-host sessions)

@@ -18,18 +18,39 @@ internal static class RssProbe
             Console.Error.WriteLine("rss: Linux only (reads /proc/self/status).");
             return 2;
         }
+        if (args.Length > 1 && args[1] == "pretrained")
+            return Pretrained();
         string path = CheckpointFixture.Ensure(args.Length > 1 ? args[1] : null);
         long size = new FileInfo(path).Length;
         Console.WriteLine($"checkpoint: {path}, {size / 1e6:F1} MB");
         var results = new Dictionary<string, (long Hwm, long Ms)>();
         foreach (string op in new[] { "idle", "cat", "load" })
             results[op] = Spawn(op, path);
-        foreach (var (op, (hwm, ms)) in results)
-            Console.WriteLine($"{op,-5} peak RSS {hwm / 1e6,8:F1} MB  ({ms} ms)");
-        long growth = results["load"].Hwm - results["idle"].Hwm;
-        Console.WriteLine($"load - idle = {growth / 1e6:F1} MB = {100.0 * growth / size:F1}% of the file; " +
-                          $"load peak / file size = {100.0 * results["load"].Hwm / size:F1}%");
+        Report(results, "load", size);
         return 0;
+    }
+
+    /// <summary><c>rss pretrained</c>: the same for FromPretrained on the GPT-2-small folder.</summary>
+    private static int Pretrained()
+    {
+        string folder = PretrainedFixture.Ensure();
+        long size = new FileInfo(Path.Combine(folder, "model.safetensors")).Length;
+        Console.WriteLine($"checkpoint: {folder}, {size / 1e6:F1} MB");
+        var results = new Dictionary<string, (long Hwm, long Ms)>();
+        foreach (string op in new[] { "idle", "cat-pretrained", "from-pretrained", "from-pretrained-processed" })
+            results[op] = Spawn(op, folder);
+        Report(results, "from-pretrained", size);
+        Report(results, "from-pretrained-processed", size);
+        return 0;
+    }
+
+    private static void Report(Dictionary<string, (long Hwm, long Ms)> results, string load, long size)
+    {
+        foreach (var (op, (hwm, ms)) in results)
+            Console.WriteLine($"{op,-26} peak RSS {hwm / 1e6,8:F1} MB  ({ms} ms)");
+        long growth = results[load].Hwm - results["idle"].Hwm;
+        Console.WriteLine($"{load} - idle = {growth / 1e6:F1} MB = {100.0 * growth / size:F1}% of the file; " +
+                          $"{load} peak / file size = {100.0 * results[load].Hwm / size:F1}%");
     }
 
     private static (long, long) Spawn(string op, string path)
@@ -58,6 +79,9 @@ internal static class RssProbe
             "idle" => 0,
             "cat" => CheckpointFixture.CatLikeRead(path),
             "load" => CheckpointFixture.LoadAll(path),
+            "cat-pretrained" => CheckpointFixture.CatLikeRead(Path.Combine(path, "model.safetensors")),
+            "from-pretrained" => PretrainedFixture.Load(path, ProcessWeightsOptions.None),
+            "from-pretrained-processed" => PretrainedFixture.Load(path, ProcessWeightsOptions.Default),
             _ => throw new ArgumentException(op),
         };
         long ms = clock.ElapsedMilliseconds;

@@ -26,7 +26,7 @@ internal static class ReplCommand
         options.AddTo(command);
         command.SetAction((parse, _) => CliErrors.Guard(parse.GetValue(Cli.Verbose), async () =>
         {
-            var session = options.Resolve(parse, []);
+            using var session = options.Resolve(parse, []);
             bool verbose = parse.GetValue(Cli.Verbose);
             return await RunAsync(session.Host, session.NewGlobals(), Console.In, Console.Out, Console.Error, verbose, interactive: !Console.IsInputRedirected);
         }));

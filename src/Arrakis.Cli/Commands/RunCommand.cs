@@ -16,7 +16,7 @@ internal static class RunCommand
         options.AddTo(command);
         command.SetAction((parse, _) => CliErrors.Guard(parse.GetValue(Cli.Verbose), async () =>
         {
-            var session = options.Resolve(parse, parse.GetValue(rest) ?? []);
+            using var session = options.Resolve(parse, parse.GetValue(rest) ?? []);
             using var cancel = new CtrlC();
             CompiledScript compiled = await session.Host.CompileFileAsync(parse.GetValue(file)!, cancel.Token);
             if (session.Timings)

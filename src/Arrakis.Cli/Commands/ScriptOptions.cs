@@ -60,22 +60,22 @@ internal sealed class ScriptCommandOptions
         try { model = ModelCatalog.Resolve(parse.GetValue(Model), device); }
         catch (ArgumentException e) { throw new CliException(e.Message); }
 
-        string[] plugins = parse.GetValue(Plugins) ?? [];
-        foreach (string folder in plugins)
-        {
-            if (File.Exists(folder)) throw new CliException($"Plugin folder '{folder}' is a file, not a folder.");
-            if (!Directory.Exists(folder)) throw new CliException($"Plugin folder '{folder}' does not exist.");
-        }
-
         string outDir = parse.GetValue(Out) ?? "experiments";
-        var host = new ScriptHost(new ScriptHostOptions { UseCache = !parse.GetValue(NoCache) });
+        var plugins = Arrakis.Cli.Plugins.Load(parse.GetValue(Plugins) ?? []);
+        var options = new ScriptHostOptions { UseCache = !parse.GetValue(NoCache) };
+        foreach (string contract in Arrakis.Cli.Plugins.ContractPaths(plugins)) options.ReferencePaths.Add(contract);
+        var host = new ScriptHost(options);
         var progress = ConsoleProgress.ForStandardError();
-        Func<ScriptGlobals> globals = () => new ScriptGlobals(model.Load, model.LoadTokenizer, tools: null, scriptArgs, outDir,
+        Func<ScriptGlobals> globals = () => new ScriptGlobals(model.Load, model.LoadTokenizer, plugins.Registry, scriptArgs, outDir,
             progress: progress, modelName: model.Name);
-        return new Session(host, globals, model.Name, device, parse.GetValue(Timings));
+        return new Session(host, globals, model.Name, device, parse.GetValue(Timings), plugins);
     }
 
-    internal sealed record Session(ScriptHost Host, Func<ScriptGlobals> NewGlobals, string ModelName, DeviceChoice Device, bool Timings);
+    internal sealed record Session(ScriptHost Host, Func<ScriptGlobals> NewGlobals, string ModelName, DeviceChoice Device, bool Timings,
+        Arrakis.Bench.Plugins.PluginHost Plugins) : IDisposable
+    {
+        public void Dispose() => Plugins.Dispose();
+    }
 }
 
 /// <summary>A user-facing error: printed as <c>arrakis: error: message</c>, exit <see cref="ExitCodes.BadInput"/> unless given.</summary>

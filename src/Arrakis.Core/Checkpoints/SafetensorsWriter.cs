@@ -44,9 +44,28 @@ public static class SafetensorsWriter
         long maxShardBytes = 5L * 1024 * 1024 * 1024, IReadOnlyDictionary<string, string>? metadata = null,
         string baseName = "model")
     {
+        ArgumentNullException.ThrowIfNull(tensors);
+        return SaveSharded(directory, Prepare(tensors), maxShardBytes, metadata, baseName);
+    }
+
+    /// <summary>
+    /// <see cref="SaveSharded(string, IEnumerable{KeyValuePair{string, Tensor}}, long, IReadOnlyDictionary{string, string}?, string)"/>
+    /// for tensors produced one at a time while the file is written (e.g. a model's weights converted to another
+    /// layout), so that at most one converted tensor exists at a time. Each producer is called once; tensors it
+    /// creates are disposed after they are written.
+    /// </summary>
+    internal static IReadOnlyList<string> SaveSharded(string directory, IEnumerable<PendingTensor> tensors,
+        long maxShardBytes, IReadOnlyDictionary<string, string>? metadata = null, string baseName = "model")
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        return SaveSharded(directory, Prepare(tensors), maxShardBytes, metadata, baseName);
+    }
+
+    private static IReadOnlyList<string> SaveSharded(string directory, List<Entry> ordered, long maxShardBytes,
+        IReadOnlyDictionary<string, string>? metadata, string baseName)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxShardBytes, 1);
         Directory.CreateDirectory(directory);
-        var ordered = Prepare(tensors);
         var shards = new List<List<Entry>>();
         long current = 0;
         foreach (var e in ordered)
@@ -100,13 +119,24 @@ public static class SafetensorsWriter
         return written;
     }
 
-    private sealed record Entry(string Name, Tensor Tensor, SafetensorsDtype Dtype, long[] Shape, long Bytes);
+    private sealed record Entry(string Name, Func<Tensor> Produce, SafetensorsDtype Dtype, long[] Shape, long Bytes);
 
-    private static List<Entry> Prepare(IEnumerable<KeyValuePair<string, Tensor>> tensors)
+    /// <summary>A tensor to write whose data is produced only when its bytes are written.</summary>
+    internal sealed record PendingTensor(string Name, ScalarType Dtype, long[] Shape, Func<Tensor> Produce);
+
+    private static List<Entry> Prepare(IEnumerable<KeyValuePair<string, Tensor>> tensors) =>
+        Prepare(tensors.Select(kv =>
+        {
+            var tensor = kv.Value;
+            ArgumentNullException.ThrowIfNull(tensor, $"tensors['{kv.Key}']");
+            return new PendingTensor(kv.Key, tensor.dtype, tensor.shape, () => tensor);
+        }));
+
+    private static List<Entry> Prepare(IEnumerable<PendingTensor> tensors)
     {
         var list = new List<Entry>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (name, tensor) in tensors)
+        foreach (var (name, scalarType, shape, produce) in tensors)
         {
             if (string.IsNullOrEmpty(name))
                 throw new ArgumentException("A tensor name is null or empty.", nameof(tensors));
@@ -114,11 +144,11 @@ public static class SafetensorsWriter
                 throw new ArgumentException("'__metadata__' is reserved by the safetensors format and cannot name a tensor.", nameof(tensors));
             if (!seen.Add(name))
                 throw new ArgumentException($"The tensor name '{name}' appears twice.", nameof(tensors));
-            ArgumentNullException.ThrowIfNull(tensor, $"tensors['{name}']");
             SafetensorsDtype dtype;
-            try { dtype = SafetensorsDtypes.FromScalarType(tensor.dtype); }
+            try { dtype = SafetensorsDtypes.FromScalarType(scalarType); }
             catch (ArgumentException ex) { throw new ArgumentException($"Tensor '{name}': {ex.Message}", nameof(tensors), ex); }
-            list.Add(new Entry(name, tensor, dtype, tensor.shape, tensor.numel() * SafetensorsDtypes.ElementSize(dtype)));
+            long elements = shape.Aggregate(1L, (a, b) => checked(a * b));
+            list.Add(new Entry(name, produce, dtype, shape, elements * SafetensorsDtypes.ElementSize(dtype)));
         }
         list.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return list;
@@ -181,7 +211,10 @@ public static class SafetensorsWriter
         if (e.Bytes == 0)
             return;
         using var scope = torch.NewDisposeScope();
-        var source = e.Tensor.detach();
+        var source = e.Produce().detach();
+        if (source.dtype != SafetensorsDtypes.ToScalarType(e.Dtype) || !source.shape.SequenceEqual(e.Shape))
+            throw new InvalidOperationException(
+                $"Tensor '{e.Name}' was announced as {e.Dtype}[{string.Join(", ", e.Shape)}] but produced {source.dtype}[{string.Join(", ", source.shape)}].");
         if (source.device_type != DeviceType.CPU)
             source = source.cpu();
         if (!source.is_contiguous())

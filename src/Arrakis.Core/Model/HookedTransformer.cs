@@ -40,7 +40,15 @@ public partial class HookedTransformer : nn.Module<Tensor, Tensor>
 
     /// <summary>Builds a randomly initialised model (deterministic for <see cref="HookedTransformerConfig.Seed"/>).</summary>
     /// <exception cref="ArgumentException">The configuration is invalid (see <see cref="HookedTransformerConfig.Validate"/>).</exception>
-    public HookedTransformer(HookedTransformerConfig config, HookOptions? options = null) : base(nameof(HookedTransformer))
+    public HookedTransformer(HookedTransformerConfig config, HookOptions? options = null) : this(config, options, initialize: true)
+    {
+    }
+
+    /// <summary>
+    /// Builds the model; without <paramref name="initialize"/> the <c>W_*</c> parameters are left unset (biases 0, norm
+    /// weights 1), for a loader that overwrites every one of them.
+    /// </summary>
+    internal HookedTransformer(HookedTransformerConfig config, HookOptions? options, bool initialize) : base(nameof(HookedTransformer))
     {
         Native.TorchNative.Ensure();
         Cfg = (config ?? throw new ArgumentNullException(nameof(config))).Validate();
@@ -52,7 +60,8 @@ public partial class HookedTransformer : nn.Module<Tensor, Tensor>
         unembed = new Unembed(Cfg);
         RegisterComponents();
         NameHookPoints();
-        WeightInitialization.Initialize(this);
+        if (initialize)
+            WeightInitialization.Initialize(this);
         var device = DeviceResolver.Resolve(Cfg.Device);
         if (device.type != DeviceType.CPU)
             this.to(device);

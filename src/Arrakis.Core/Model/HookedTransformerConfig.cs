@@ -98,6 +98,12 @@ public sealed record HookedTransformerConfig
     /// <summary><c>model_name</c>: a label (zoo name, folder, family).</summary>
     public string ModelName { get; init; } = "custom";
 
+    /// <summary>
+    /// <c>original_architecture</c>: the Hugging Face <c>model_type</c> the weights were loaded from (<c>gpt2</c>,
+    /// <c>llama</c>, …), or null. <see cref="HookedTransformer.SavePretrained"/> writes that layout by default.
+    /// </summary>
+    public string? OriginalArchitecture { get; init; }
+
     /// <summary>The number of key/value heads actually used.</summary>
     [JsonIgnore]
     public int EffectiveKeyValueHeads => NKeyValueHeads ?? NHeads;

@@ -83,6 +83,12 @@ public sealed class ArrakisTokenizer
     /// <summary>Whether helpers prepend BOS when their <c>prependBos</c> is null (TransformerLens's default_prepend_bos). True when a BOS exists.</summary>
     public bool DefaultPrependBos { get; set; }
 
+    /// <summary>
+    /// The tokenizer files of the folder it was loaded from (<see cref="TokenizerLoader.FromFolder"/>), full paths;
+    /// empty when built otherwise. <see cref="HookedTransformer.SavePretrained"/> copies them next to the weights.
+    /// </summary>
+    public IReadOnlyList<string> SourceFiles { get; internal set; } = [];
+
     /// <summary>Padding side used when a helper's <c>paddingSide</c> is null.</summary>
     public PaddingSide DefaultPaddingSide { get; set; } = PaddingSide.Right;
 

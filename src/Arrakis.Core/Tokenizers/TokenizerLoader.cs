@@ -28,6 +28,22 @@ public static partial class TokenizerLoader
         string dir = Path.GetFullPath(directory);
         if (!Directory.Exists(dir))
             throw new DirectoryNotFoundException($"{dir}: no such folder.");
+        var tokenizer = Load(dir);
+        tokenizer.SourceFiles = FolderFiles.Select(f => Path.Combine(dir, f)).Where(File.Exists).ToList();
+        return tokenizer;
+    }
+
+    /// <summary>The files of a Hugging Face folder that describe its tokenizer (any that exist are copied when a model is saved).</summary>
+    public static readonly IReadOnlyList<string> FolderFiles =
+        ["tokenizer.json", "tokenizer.model", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"];
+
+    /// <summary>Whether a folder holds a tokenizer <see cref="FromFolder"/> would try to read.</summary>
+    public static bool HasTokenizer(string directory) =>
+        File.Exists(Path.Combine(directory, "tokenizer.json")) || File.Exists(Path.Combine(directory, "tokenizer.model"))
+        || (File.Exists(Path.Combine(directory, "vocab.json")) && File.Exists(Path.Combine(directory, "merges.txt")));
+
+    private static ArrakisTokenizer Load(string dir)
+    {
         string json = Path.Combine(dir, "tokenizer.json");
         string spm = Path.Combine(dir, "tokenizer.model");
         string vocab = Path.Combine(dir, "vocab.json");

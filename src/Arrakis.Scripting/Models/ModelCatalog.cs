@@ -11,13 +11,14 @@ namespace Arrakis.Scripting.Models;
 public sealed record ModelEntry(string Name, string Description, string? Card, Func<DeviceChoice, HookedTransformer> Load,
     Func<ArrakisTokenizer?>? LoadTokenizer = null);
 
-/// <summary>A resolved <c>--model</c>: the name shown, and how to load the model and tokenizer.</summary>
-public sealed record ModelSource(string Name, Func<HookedTransformer> Load, Func<ArrakisTokenizer?> LoadTokenizer);
+/// <summary>A resolved <c>--model</c>: the name shown, and how to load the model and (when not the model's own) its tokenizer.</summary>
+public sealed record ModelSource(string Name, Func<HookedTransformer> Load, Func<ArrakisTokenizer?>? LoadTokenizer);
 
 /// <summary>
-/// The models <c>--model NAME|DIR</c> knows by name. Until the model zoo lands, the names are
-/// <c>hand-built-induction</c> (the default: a hand-set induction circuit standing in for the zoo's <c>attn-only-2l</c>)
-/// and <c>random-FAMILY</c> (a randomly initialised <see cref="HookedAutoConfig"/> model of each family).
+/// The models <c>--model NAME|DIR</c> knows: the built-in <c>hand-built-induction</c> (the default until the model zoo
+/// ships <c>attn-only-2l</c>: a hand-set induction circuit standing in for it) and <c>random-FAMILY</c> (a randomly
+/// initialised <see cref="HookedAutoConfig"/> model of each family), then every name a registered model zoo knows
+/// (<see cref="ModelZoo"/>), then any model folder <see cref="HookedTransformer.FromPretrained"/> reads.
 /// </summary>
 public static class ModelCatalog
 {
@@ -51,21 +52,25 @@ public static class ModelCatalog
         return entries;
     }
 
-    /// <summary>The names, in listing order.</summary>
-    public static IReadOnlyList<string> Names => Entries.Select(e => e.Name).ToList();
+    /// <summary>The names, in listing order: the built-in ones, then the model zoo's (<see cref="ModelZoo"/>).</summary>
+    public static IReadOnlyList<string> Names => Entries.Select(e => e.Name).Concat(ModelZoo.KnownNames).Distinct(StringComparer.Ordinal).ToList();
 
-    /// <summary>Resolves <c>--model</c>: a known name, or a model folder.</summary>
-    /// <exception cref="ArgumentException">Neither a name nor a folder; the message lists the names.</exception>
+    /// <summary>Resolves <c>--model</c>: a built-in name, a model zoo name, or a model folder (<see cref="HookedTransformer.FromPretrained"/>).</summary>
+    /// <exception cref="ArgumentException">None of these; the message lists the names.</exception>
     public static ModelSource Resolve(string? nameOrFolder, DeviceChoice device)
     {
         string name = string.IsNullOrWhiteSpace(nameOrFolder) ? DefaultModel : nameOrFolder.Trim();
         if (Entries.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase)) is ModelEntry entry)
-            return new ModelSource(entry.Name, () => entry.Load(device), entry.LoadTokenizer ?? (() => null));
-        if (Directory.Exists(name))
         {
-            throw new ArgumentException(
-                $"'{name}' is a folder, but loading model folders (HookedTransformer.FromPretrained) has not landed yet; use one of: {string.Join(", ", Names)}.");
+            return new ModelSource(entry.Name, () => entry.Load(device), entry.LoadTokenizer);
         }
+        if (ModelZoo.TryResolve(name) is not null || Directory.Exists(name))
+        {
+            string shown = Directory.Exists(name) && ModelZoo.TryResolve(name) is null ? Path.GetFileName(Path.GetFullPath(name)) : name;
+            return new ModelSource(shown, () => HookedTransformer.FromPretrained(name, new PretrainedOptions { Device = device }), null);
+        }
+        if (File.Exists(name))
+            throw new ArgumentException($"'{name}' is a file; --model takes a model name or a model folder (config.json + model.safetensors). Known models: {string.Join(", ", Names)}.");
         throw new ArgumentException($"Unknown model '{name}': not a model name nor a folder. Known models: {string.Join(", ", Names)}.");
     }
 }

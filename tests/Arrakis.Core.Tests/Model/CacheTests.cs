@@ -116,6 +116,14 @@ public class MemoryCollection;
 [Collection(nameof(MemoryTests))]
 public class MemoryTests
 {
+    private static long SettledTensorCount()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return Tensor.TotalCount;
+    }
+
     [Fact]
     public void ACache_OwnsItsTensors_AndDisposingItFreesThem()
     {
@@ -123,10 +131,11 @@ public class MemoryTests
         var tokens = TestModels.Tokens(1, 5);
         for (int i = 0; i < 3; i++)
             CacheTests.RunAndDispose(model, tokens);
-        long before = Tensor.TotalCount;
+        long before = SettledTensorCount();
         for (int i = 0; i < 20; i++)
             CacheTests.RunAndDispose(model, tokens);
-        Assert.Equal(before, Tensor.TotalCount);
+        // Finalizers of other tests' garbage may lower the count; no live tensor may be added.
+        Assert.InRange(SettledTensorCount(), 0, before);
     }
 
     [Fact]
@@ -136,14 +145,12 @@ public class MemoryTests
         var tokens = TestModels.Tokens(2, 16);
         for (int i = 0; i < 300; i++)
             CacheTests.RunAndDispose(model, tokens);
-        GC.Collect();
+        long tensors = SettledTensorCount();
         long warm = Process.GetCurrentProcess().WorkingSet64;
-        long tensors = Tensor.TotalCount;
         for (int i = 0; i < 1000; i++)
             CacheTests.RunAndDispose(model, tokens);
-        GC.Collect();
+        Assert.InRange(SettledTensorCount(), 0, tensors);
         long after = Process.GetCurrentProcess().WorkingSet64;
-        Assert.Equal(tensors, Tensor.TotalCount);
         Assert.InRange((double)after / warm, 0.9, 1.1);
     }
 }

@@ -1,0 +1,17 @@
+namespace Arrakis;
+
+/// <summary>How <see cref="HookedTransformer.SavePretrained"/> writes a model folder.</summary>
+public sealed record SavePretrainedOptions
+{
+    /// <summary>The defaults: refuse a non-empty target folder, shards of at most 5 GB (as Hugging Face).</summary>
+    public static SavePretrainedOptions Default { get; } = new();
+
+    /// <summary>Replace an existing non-empty folder as a whole (its other files are removed). Without it such a folder is an error.</summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>Largest safetensors file; above it the weights are sharded with a <c>model.safetensors.index.json</c>.</summary>
+    public long MaxShardBytes { get; init; } = 5_000_000_000;
+
+    /// <summary>Copy the tokenizer's files into the folder when the model holds a tokenizer loaded from files.</summary>
+    public bool SaveTokenizer { get; init; } = true;
+}
