@@ -35,8 +35,10 @@ Tensor InductionMetric(Tensor logits, Tensor toks) =>
 
 var summary = Bench.Record("induction-circuit", new Dictionary<string, object?> { ["sequences"] = sequences, ["seed"] = seed, ["half"] = half }, () =>
 {
+    using var bar = Progress.Start("induction circuit", 5);   // drawn on standard error when it is a terminal
     var (logits, cache) = Model.RunWithCache(tokens);
     using var _ = cache;
+    bar.Advance();
     var predicted = logits[.., (half + 1)..^1].argmax(-1);
     double accuracy = predicted.eq(tokens[.., (half + 2)..]).to(ScalarType.Float32).mean().item<float>();
 
@@ -56,6 +58,7 @@ var summary = Bench.Record("induction-circuit", new Dictionary<string, object?> 
             indScore[l, h] = ind[h].item<float>();
         }
     }
+    bar.Advance();
     var heads = Enumerable.Range(0, cfg.NLayers).SelectMany(l => Enumerable.Range(0, cfg.NHeads).Select(h => new HeadIndex(l, h))).ToList();
     var previousTokenHead = heads.Where(x => x.Layer < cfg.NLayers - 1).MaxBy(x => prevScore[x.Layer, x.Head]);
     var inductionHead = heads.Where(x => x.Layer > previousTokenHead.Layer).MaxBy(x => indScore[x.Layer, x.Head]);
@@ -65,10 +68,12 @@ var summary = Bench.Record("induction-circuit", new Dictionary<string, object?> 
     double ScoreK(HeadIndex w) => kScores[w.Layer, w.Head, inductionHead.Layer, inductionHead.Head].item<float>();
     var writers = heads.Where(x => x.Layer < inductionHead.Layer).OrderByDescending(ScoreK).ToList();
     double baseline = CompositionScores.RandomBaseline(cfg.DModel, cfg.DHead);
+    bar.Advance();
 
     // Path patching: mean-ablate the sender along the direct path into the receiver's key only.
     var control = writers.Last();
     var paths = PathPatching.Run(Model, tokens, [(previousTokenHead, inductionHead), (control, inductionHead)], PathInput.Key, metric: InductionMetric);
+    bar.Advance();
 
     // Direct logit attribution of the correct next token at the last predictable position, averaged over sequences.
     int pos = 2 * half - 2;
@@ -76,6 +81,7 @@ var summary = Bench.Record("induction-circuit", new Dictionary<string, object?> 
     var attributions = cache.LogitAttrs(full.Stack, tokens[.., pos + 1], posSlice: pos).mean([1L]);
     var dla = full.Labels.Zip(attributions.data<float>().ToArray(), (label, value) => (Label: label, Value: (double)value))
         .OrderByDescending(x => x.Value).ToList();
+    bar.Advance();
 
     return new Dictionary<string, object?>
     {

@@ -18,6 +18,9 @@ internal static class ScriptHostProbes
         try
         {
             string script = Path.Combine(dir, "trivial.csx");
+            // No plugins: the benchmarks' own built-in plugin folder would otherwise be loaded by every run.
+            string config = Path.Combine(dir, "plugins.json");
+            File.WriteAllText(config, "{ \"includeBuiltIn\": false }");
             File.WriteAllText(script, "Out.WriteLine(\"hello\");\n");
             var cold = new List<(double Wall, double Cpu, double Compile)>();
             var cached = new List<(double Wall, double Cpu, double Compile)>();
