@@ -33,6 +33,17 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task CudaWithoutAGpu_IsRefusedBeforeAnythingRuns()
+    {
+        if (TorchSharp.torch.cuda.is_available()) return; // a CUDA machine runs it for real
+        _dir.File("ok.csx", "Out.WriteLine(1);");
+        var r = await Arrakis("run", "ok.csx", "--device", "cuda");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("arrakis: error: Device 'cuda' was asked for, but TorchSharp reports no usable CUDA device.", r.Error);
+        Assert.Equal("", r.Out);
+    }
+
+    [Fact]
     public async Task ACompileError_Exits1_WithFileLineColumn()
     {
         _dir.File("broken.csx", "Out.WriteLine(\"never\");\nOut.WriteLine(nope);\n");
@@ -114,5 +125,47 @@ public sealed class CliTests : IDisposable
         using var json = JsonDocument.Parse(r.Out);
         Assert.Equal(_cache, json.RootElement.GetProperty("scriptCache").GetString());
         Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("torchSharp").GetString()));
+    }
+}
+
+/// <summary>The experiment store through the command: versions, show, diff.</summary>
+public sealed class ExperimentsCliTests : IDisposable
+{
+    private readonly TempFolder _dir = new("arrakis-experiments-cli-test");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task TwoVersionsOfAScript_AreListed_Shown_AndDiffed()
+    {
+        string cache = _dir.File(".cache");
+        string script = _dir.File("sum.csx", "// version one\nvar r = Bench.Record(\"sum\", new Dictionary<string, object?> { [\"n\"] = 2 }, () => 1 + 1);\nOut.WriteLine(r);\n");
+        Assert.Equal(0, (await ArrakisProcess.RunAsync(_dir.Path, cache, null, "run", "sum.csx")).ExitCode);
+        File.WriteAllText(script, File.ReadAllText(script).Replace("// version one", "// version two"));
+        Assert.Equal(0, (await ArrakisProcess.RunAsync(_dir.Path, cache, null, "run", "sum.csx")).ExitCode);
+
+        var list = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "list", "--json");
+        using var listed = JsonDocument.Parse(list.Out);
+        var row = Assert.Single(listed.RootElement.EnumerateArray());
+        Assert.Equal(2, row.GetProperty("runs").GetInt32());
+        Assert.Equal(2, row.GetProperty("versions").GetInt32());
+
+        var show = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "show", "sum", "--json");
+        using var shown = JsonDocument.Parse(show.Out);
+        var versions = shown.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("codeVersion").GetString()!).ToList();
+        Assert.Equal(2, versions.Distinct().Count());
+
+        var diff = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "diff", "sum", versions[0], versions[1]);
+        Assert.True(diff.ExitCode == 0, diff.ToString());
+        Assert.Contains("-// version one", diff.Out);
+        Assert.Contains("+// version two", diff.Out);
+
+        var one = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "show", "sum", "--version", versions[0]);
+        Assert.Contains("// version one", one.Out);
+        Assert.Contains("result: 2", one.Out);
+
+        var bad = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "diff", "sum", versions[0], "000000000000");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("arrakis: error: No source for sum@000000000000", bad.Error);
     }
 }

@@ -56,6 +56,13 @@ internal sealed class ScriptCommandOptions
         try { device = DeviceResolver.Parse(parse.GetValue(Device) ?? "auto", "--device"); }
         catch (ArgumentException e) { throw new CliException(e.Message.Split(" (Parameter")[0]); }
 
+        if (device == DeviceChoice.Cuda)
+        {
+            // Asked for explicitly: fail now, not at the script's first use of the model.
+            try { DeviceResolver.Resolve(device); }
+            catch (InvalidOperationException e) { throw new CliException(e.Message); }
+        }
+
         ModelSource model;
         try { model = ModelCatalog.Resolve(parse.GetValue(Model), device); }
         catch (ArgumentException e) { throw new CliException(e.Message); }
