@@ -97,12 +97,15 @@ public sealed class CliTests : IDisposable
         string? line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal("started", line);
         await Task.Delay(200);
-        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString()])) await kill.WaitForExitAsync();
+        Assert.Equal(0, Kill(process.Id, 2)); // SIGINT, as Ctrl+C sends
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(130, process.ExitCode);
         Assert.Contains("arrakis: cancelled", await stderr);
         Assert.False(File.Exists(Path.Combine(_dir.Path, "exps", "slow", "runs.jsonl")));
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     [Fact]
     public async Task Models_Json_ListsTheDefault()
