@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Arrakis.Scripting.Models;
+namespace Arrakis;
 
 /// <summary>
 /// A two-layer attention-only model whose weights are set by hand to implement an induction circuit: the stand-in for
@@ -10,7 +10,7 @@ namespace Arrakis.Scripting.Models;
 /// query reads the current token and its key reads "previous token" (K-composition with L0H0) and it copies the
 /// attended token into "output", which the unembedding reads. L0H1 and L1H1 attend uniformly and write only junk.
 /// </summary>
-/// <remarks>The same construction as the ground-truth model of the path-patching tests (tests/Arrakis.Core.Tests).</remarks>
+/// <remarks>Also the ground-truth model of the path-patching and attribution tests (tests/Arrakis.Core.Tests).</remarks>
 public static class HandBuiltInduction
 {
     /// <summary>The model's name.</summary>
