@@ -66,7 +66,7 @@ public sealed class ExampleScriptTests(HostFixture fixture)
     {
         using var dir = new TempFolder();
         string cache = dir.File(".cache");
-        var r = await ArrakisProcess.RunAsync(dir.Path, cache, null, "run", Path.Combine(Repo.Scripts, "induction.csx"), "--device", "cpu", "--out", "exps", "--", "8");
+        var r = await ArrakisProcess.RunAsync(dir.Path, cache, null, "run", Path.Combine(Repo.Scripts, "induction.csx"), "--model", "hand-built-induction", "--device", "cpu", "--out", "exps", "--", "8");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("induction head        L1H0", r.Out);
 
