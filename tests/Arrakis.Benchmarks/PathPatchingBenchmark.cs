@@ -16,7 +16,7 @@ namespace Arrakis.Benchmarks;
 /// plugin loaded through the plugin host, bound to the model as a bench binds it.
 /// </summary>
 /// <remarks>dotnet run -c Release --project tests/Arrakis.Benchmarks -- --filter '*PathPatching*'</remarks>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
 public class PathPatchingBenchmark
 {
     private const int Pairs = 64;
