@@ -15,7 +15,7 @@ namespace Arrakis.Bench;
 /// public partial class MIExperiment(HookedTransformer model, IToolRegistry tools) : InterpretabilityBench(model, tools: tools)
 /// {
 ///     [UseTools("decomposer")]
-///     public Tensor TestResidualDecomposer(Tensor inputIds, int layerIdx, IResidualDecomposer decomposer)
+///     public ResidualDecompositionResult TestResidualDecomposer(Tensor inputIds, int layerIdx, IResidualDecomposer decomposer)
 ///         => decomposer.DecomposeResidual(inputIds, layerIdx);
 /// }
 ///
@@ -43,13 +43,16 @@ public class InterpretabilityBench
         Model = model;
         Warn = warn ?? (message => Console.Error.WriteLine($"arrakis: warning: {message}"));
         Store = new ExperimentStore(saveDir, Warn);
-        _tools = new BenchTools(tools);
+        _tools = new BenchTools(tools, model);
     }
 
     /// <summary>The model experiments run against.</summary>
     public HookedTransformer Model { get; }
 
-    /// <summary>The tools: those added with <see cref="AddTool{TContract}"/>, then the registry's.</summary>
+    /// <summary>
+    /// The tools: those added with <see cref="AddTool{TContract}"/>, then the registry's. A tool that implements
+    /// <see cref="IModelTool"/> (the built-in decomposer, logit attributor and composer) comes bound to <see cref="Model"/>.
+    /// </summary>
     public IToolRegistry Tools => _tools;
 
     /// <summary>The experiment store (<c>{saveDir}/{experiment}/</c>).</summary>
@@ -80,7 +83,7 @@ public class InterpretabilityBench
     public ExperimentVersion? GetVersion(string experiment, string codeVersion) => Store.GetVersion(experiment, codeVersion);
 
     /// <summary>Runs a recorded experiment: checks the store first, times <paramref name="body"/>, runs the hypothesis test and records the run.</summary>
-    /// <remarks>Called by generated code; a failing run is recorded and its exception rethrown.</remarks>
+    /// <remarks>Called by generated code; a failing run is recorded and its exception rethrown; a cancelled run (<see cref="OperationCanceledException"/>) is not recorded.</remarks>
     protected T RunExperiment<T>(ExperimentCall call, Func<T> body)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -92,6 +95,10 @@ public class InterpretabilityBench
         try
         {
             result = body();
+        }
+        catch (OperationCanceledException)
+        {
+            throw; // a cancelled run (Ctrl+C) leaves no record, not even a failed one
         }
         catch (Exception ex)
         {
@@ -118,6 +125,10 @@ public class InterpretabilityBench
         try
         {
             result = await body().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            throw; // a cancelled run (Ctrl+C) leaves no record, not even a failed one
         }
         catch (Exception ex)
         {
