@@ -36,12 +36,15 @@ internal static class TrainCommand
             DefaultValueFactory = _ => 1,
         };
         var noProgress = new Option<bool>("--no-progress") { Description = "Print a line per evaluation instead of a live progress bar." };
+        var cardOnly = new Option<bool>("--card-only") { Description = "Do not train: rewrite the model card (README.md) of the checkpoint in --out from its weights and trainer_state.json." };
 
         var command = new Command("train", "Train a model on a built-in synthetic task (induction, language) and save it in the Hugging Face layout.")
         {
-            task, output, steps, seed, config, resume, threads, noProgress,
+            task, output, steps, seed, config, resume, threads, noProgress, cardOnly,
         };
-        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(
+        command.SetAction((parse, cancellationToken) => Task.FromResult(parse.GetValue(cardOnly)
+            ? WriteCard(parse.GetValue(task)!, parse.GetValue(output)!, parse.GetValue(threads))
+            : Run(
             parse.GetValue(task)!, parse.GetValue(output)!, parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(config) ?? [],
             parse.GetValue(resume), parse.GetValue(threads), parse.GetValue(noProgress), cancellationToken)));
         return command;
@@ -149,6 +152,37 @@ internal static class TrainCommand
         {
             console.MarkupLineInterpolated($"[yellow]interrupted[/]: checkpoint saved in {Path.GetFullPath(outDir)}; continue with --resume.");
             return 130;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException or IOException)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return 2;
+        }
+    }
+
+    private static int WriteCard(string taskName, string outDir, int threads)
+    {
+        var console = AnsiConsole.Console;
+        try
+        {
+            TorchSharp.torch.set_num_threads(Math.Max(1, threads));
+            string statePath = Path.Combine(outDir, TrainerState.FileName);
+            if (!File.Exists(statePath))
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] --card-only: {Path.GetFullPath(outDir)} has no {TrainerState.FileName}.");
+                return 2;
+            }
+            var state = TrainerState.FromJson(File.ReadAllText(statePath), statePath);
+            var task = TrainingTasks.Create(state.Task);
+            if (!string.Equals(task.Name, taskName, StringComparison.OrdinalIgnoreCase))
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] the checkpoint was trained on '{state.Task}', not '{taskName}'.");
+                return 2;
+            }
+            using var model = TrainingCheckpoint.Load(outDir);
+            string card = ModelCard.Write(outDir, model, task, state);
+            console.MarkupLineInterpolated($"wrote {Path.GetFullPath(card)}");
+            return 0;
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException or IOException)
         {

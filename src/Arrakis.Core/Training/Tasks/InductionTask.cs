@@ -80,6 +80,25 @@ public sealed class InductionTask : ITrainingTask, ICircuitReport
     public string Name => "induction";
 
     /// <inheritdoc />
+    public string Description =>
+        FormattableString.Invariant($"Sequences of {SequenceLength} tokens: `<|endoftext|>`, then words drawn uniformly from {WordCount} pseudo-words. ") +
+        FormattableString.Invariant($"In {RepeatProbability:P0} of the sequences a span of {MinSpan}–{MaxSpan} words starting at a random position ") +
+        (RepeatUntilEnd ? "repeats until the sequence ends (…, x₁…x_L, x₁…x_L, x₁…)" : "is copied once right after itself") +
+        "; the others do not repeat. Span length and start vary, so only content — the token after the earlier occurrence " +
+        "of the current word — predicts the copy. Loss: next-token cross-entropy at every position. Generated in code " +
+        "(`InductionTask`), batch b of step s from `SeededRandom(seed, s)`.";
+
+    /// <inheritdoc />
+    public string Summarize(HookedTransformerConfig model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        string kind = model.AttnOnly ? "attention-only transformer" : "transformer";
+        return model.NLayers >= 2
+            ? FormattableString.Invariant($"A {model.NLayers}-layer {kind} trained on random words with repeated spans; it predicts the repeats with induction heads that K-compose with a previous-token head.")
+            : FormattableString.Invariant($"A {model.NLayers}-layer {kind} trained on random words with repeated spans: the control, since one layer cannot form induction heads.");
+    }
+
+    /// <inheritdoc />
     public WordLevelTokenizer Tokenizer => SharedTokenizer.Value;
 
     /// <inheritdoc />
