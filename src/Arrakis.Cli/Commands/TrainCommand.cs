@@ -115,7 +115,7 @@ internal static class TrainCommand
                     result = console.Progress()
                         .AutoClear(false)
                         .HideCompleted(false)
-                        .Columns(new ProgressBarColumn(), new PercentageColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
+                        .Columns(new ProgressBarColumn { Width = 20 }, new PercentageColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
                         .Start(ctx =>
                         {
                             var bar = ctx.AddTask("starting", maxValue: o.Steps);
@@ -191,9 +191,10 @@ internal static class TrainCommand
         }
     }
 
+    /// <summary>The live line: steps, smoothed loss, last held-out loss, tokens/s and ETA (fits an 80-column terminal).</summary>
     private static string Describe(TrainingProgress p, double? lastEval) =>
         Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"step {p.Step}/{p.TotalSteps}  loss {p.SmoothedLoss:F3}{(lastEval is { } e ? $"  eval {e:F3}" : "")}  {p.TokensPerSecond / 1000:F1}k tok/s  lr {p.LearningRate:0.0e0}  elapsed {FormatTime(p.Elapsed)}  ETA {FormatTime(p.Remaining)}"));
+            $"{p.Step}/{p.TotalSteps} loss {p.SmoothedLoss:F3}{(lastEval is { } e ? $" eval {e:F3}" : "")} {p.TokensPerSecond / 1000:F1}k tok/s ETA {FormatTime(p.Remaining)}"));
 
     private static string Plain(TrainingProgress p) =>
         string.Create(CultureInfo.InvariantCulture,
