@@ -12,6 +12,12 @@ public interface ITrainingTask
     /// <summary>The task's name as <c>arrakis train --task</c> takes it.</summary>
     string Name { get; }
 
+    /// <summary>What the training data is, in a paragraph of markdown (for the model card).</summary>
+    string Description { get; }
+
+    /// <summary>One sentence saying what a model of this architecture trained on this task is (the model card's first line).</summary>
+    string Summarize(HookedTransformerConfig model);
+
     /// <summary>The task's word-level vocabulary (id 0 is the BOS/EOS/padding token <c>&lt;|endoftext|&gt;</c>).</summary>
     WordLevelTokenizer Tokenizer { get; }
 

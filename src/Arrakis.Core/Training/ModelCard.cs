@@ -37,7 +37,13 @@ public static class ModelCard
         var sb = new StringBuilder();
         sb.AppendLine(inv, $"# {c.ModelName}");
         sb.AppendLine();
+        sb.AppendLine(task.Summarize(c));
+        sb.AppendLine();
         sb.AppendLine(inv, $"Trained by `arrakis train --task {task.Name}` on the synthetic `{task.Name}` task (no downloaded data).");
+        sb.AppendLine();
+        sb.AppendLine("## Data");
+        sb.AppendLine();
+        sb.AppendLine(task.Description);
         sb.AppendLine();
         sb.AppendLine("## Architecture");
         sb.AppendLine();
@@ -63,7 +69,7 @@ public static class ModelCard
         sb.AppendLine(inv, $"| optimiser | AdamW β=({o.Beta1}, {o.Beta2}), weight decay {o.WeightDecay} on W_* only, grad clip {o.GradClip} |");
         sb.AppendLine(inv, $"| schedule | peak lr {o.LearningRate}, {o.WarmupSteps} warm-up steps, cosine to ×{o.MinLearningRateRatio} |");
         sb.AppendLine(inv, $"| tokens seen | {state.TokensSeen:N0} |");
-        sb.AppendLine(inv, $"| training time | {state.ElapsedSeconds:F0} s on {Environment.ProcessorCount} cores ({state.Threads} libtorch threads), measured |");
+        sb.AppendLine(inv, $"| training time | {state.ElapsedSeconds:F0} s on {Environment.ProcessorCount} cores ({state.Threads} libtorch thread{(state.Threads == 1 ? "" : "s")}), measured |");
         var last = state.History.LastOrDefault();
         if (last is not null)
         {

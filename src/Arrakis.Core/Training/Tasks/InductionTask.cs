@@ -80,6 +80,25 @@ public sealed class InductionTask : ITrainingTask, ICircuitReport
     public string Name => "induction";
 
     /// <inheritdoc />
+    public string Description =>
+        FormattableString.Invariant($"Sequences of {SequenceLength} tokens: `<|endoftext|>`, then words drawn uniformly from {WordCount} pseudo-words. ") +
+        FormattableString.Invariant($"In {RepeatProbability:P0} of the sequences a span of {MinSpan}–{MaxSpan} words starting at a random position ") +
+        (RepeatUntilEnd ? "repeats until the sequence ends (…, x₁…x_L, x₁…x_L, x₁…)" : "is copied once right after itself") +
+        "; the others do not repeat. Span length and start vary, so only content — the token after the earlier occurrence " +
+        "of the current word — predicts the copy. Loss: next-token cross-entropy at every position. Generated in code " +
+        "(`InductionTask`), batch b of step s from `SeededRandom(seed, s)`.";
+
+    /// <inheritdoc />
+    public string Summarize(HookedTransformerConfig model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        string kind = model.AttnOnly ? "attention-only transformer" : "transformer";
+        return model.NLayers >= 2
+            ? FormattableString.Invariant($"A {model.NLayers}-layer {kind} trained on random words with repeated spans; it predicts the repeats with induction heads that K-compose with a previous-token head.")
+            : FormattableString.Invariant($"A {model.NLayers}-layer {kind} trained on random words with repeated spans: the control, since one layer cannot form induction heads.");
+    }
+
+    /// <inheritdoc />
     public WordLevelTokenizer Tokenizer => SharedTokenizer.Value;
 
     /// <inheritdoc />
@@ -103,8 +122,8 @@ public sealed class InductionTask : ITrainingTask, ICircuitReport
     /// <inheritdoc />
     public TrainingOptions DefaultOptions => new()
     {
-        Steps = 4000,
-        BatchSize = 32,
+        Steps = 2500,
+        BatchSize = 64,
         LearningRate = 2e-3,
         WarmupSteps = 100,
         WeightDecay = 0.01,
@@ -222,9 +241,11 @@ public sealed class InductionTask : ITrainingTask, ICircuitReport
         sb.AppendLine();
 
         double baseline = probe.RepeatedAccuracy;
-        double withoutPrev = AblatedAccuracy(model, tokens, half, pl, ph);
-        double withoutInduction = AblatedAccuracy(model, tokens, half, il, ih);
-        sb.AppendLine(inv, $"Zero-ablating head {pl}.{ph} (its `hook_z`) drops the repeated-half accuracy from {baseline:P1} to {withoutPrev:P1}; zero-ablating {il}.{ih} drops it to {withoutInduction:P1}.");
+        double withoutPrev = AblatedAccuracy(model, tokens, half, pl, [ph]);
+        var inductionHeads = Enumerable.Range(0, model.Cfg.NHeads).Where(h => probe.InductionScores[il][h] >= 0.5).ToArray();
+        double withoutInduction = AblatedAccuracy(model, tokens, half, il, inductionHeads);
+        double withoutOne = AblatedAccuracy(model, tokens, half, il, [ih]);
+        sb.AppendLine(inv, $"Zero-ablating (`hook_z`) the previous-token head {pl}.{ph} drops the repeated-half accuracy from {baseline:P1} to {withoutPrev:P1}; ablating the induction head {il}.{ih} alone leaves {withoutOne:P1}, and ablating every layer-{il} head with induction score ≥ 0.5 ({string.Join(", ", inductionHeads.Select(h => $"{il}.{h}"))}) leaves {withoutInduction:P1}.");
         return sb.ToString();
     }
 
@@ -262,11 +283,11 @@ public sealed class InductionTask : ITrainingTask, ICircuitReport
         return x;
     }
 
-    private static double AblatedAccuracy(HookedTransformer model, Tensor tokens, int half, int layer, int head)
+    private static double AblatedAccuracy(HookedTransformer model, Tensor tokens, int half, int layer, int[] heads)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var hook = new Hook($"blocks.{layer}.attn.hook_z", (z, _) => z.index_fill(2, tensor(new long[] { head }), 0.0));
+        var hook = new Hook($"blocks.{layer}.attn.hook_z", (z, _) => z.index_fill(2, tensor(heads.Select(h => (long)h).ToArray()), 0.0));
         var logits = model.RunWithHooks(tokens, [hook]);
         var predictions = logits[.., (half + 1)..(2 * half)].argmax(-1);
         return predictions.eq(tokens[.., (half + 2)..]).to(float32).mean().item<float>();
@@ -276,7 +297,8 @@ public sealed class InductionTask : ITrainingTask, ICircuitReport
     {
         (int, int) best = (fromLayer, 0);
         double value = double.NegativeInfinity;
-        for (int l = fromLayer; l < Math.Min(scores.Length, toLayer + 1); l++)
+        int end = toLayer >= scores.Length - 1 ? scores.Length : toLayer + 1;
+        for (int l = fromLayer; l < end; l++)
             for (int h = 0; h < scores[l].Length; h++)
                 if (scores[l][h] > value)
                     (value, best) = (scores[l][h], (l, h));

@@ -24,6 +24,28 @@ public sealed class LanguageTask : ITrainingTask, ICircuitReport
     public string Name => "language";
 
     /// <inheritdoc />
+    public string Description =>
+        FormattableString.Invariant($"Documents of {SequenceLength} tokens: `<|endoftext|>`, then sentences from the fixed synthetic world ") +
+        FormattableString.Invariant($"(`LanguageWorld`, {Tokenizer.VocabSize} word-level tokens) until the context is full. Sentence mix: ") +
+        FormattableString.Invariant($"**IOI 30%** ({LanguageWorld.IoiTemplates.Count} templates such as \"When Mary and John went to the store, John gave a drink to Mary.\", ") +
+        FormattableString.Invariant($"{World.Names.Count} names, either name order and either name as subject; {World.HeldOutPairs.Count} of the ") +
+        FormattableString.Invariant($"{World.HeldOutPairs.Count + World.TrainingPairs.Count} name pairs never appear together in training), ") +
+        FormattableString.Invariant($"**facts 35%** ({World.Entities.Count} invented entities × {World.Relations.Count} relations = {World.Facts.Count} facts: ") +
+        string.Join(", ", World.Relations.Select(r => FormattableString.Invariant($"\"{r.Template}\" ({r.Answers.Count} values)"))) + "), " +
+        "**greater-than 20%** (\"The war lasted from the year 1732 to the year 1789.\": 12 event nouns, centuries 11–18, " +
+        "start year YY in 02–97, end year uniform in YY+1…99, years split into two-digit tokens as GPT-2 splits them), " +
+        FormattableString.Invariant($"**filler 15%** ({LanguageWorld.FillerTemplates.Count} templates). Loss: next-token cross-entropy at every position. ") +
+        "Generated in code, batch of step s from `SeededRandom(seed, s)`.";
+
+    /// <inheritdoc />
+    public string Summarize(HookedTransformerConfig model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        string family = model.ModelName.StartsWith("gpt2", StringComparison.Ordinal) || model.Normalization == NormalizationType.LayerNorm ? "GPT-2-style " : "";
+        return FormattableString.Invariant($"A {model.NLayers}-layer {family}transformer trained on a synthetic word-level language: indirect-object identification, recall of {World.Facts.Count} invented facts, and greater-than years.");
+    }
+
+    /// <inheritdoc />
     public WordLevelTokenizer Tokenizer => World.Tokenizer;
 
     /// <inheritdoc />
@@ -37,7 +59,7 @@ public sealed class LanguageTask : ITrainingTask, ICircuitReport
     /// <inheritdoc />
     public TrainingOptions DefaultOptions => new()
     {
-        Steps = 2000,
+        Steps = 1500,
         BatchSize = 32,
         LearningRate = 2e-3,
         WarmupSteps = 100,
