@@ -83,7 +83,7 @@ public class InterpretabilityBench
     public ExperimentVersion? GetVersion(string experiment, string codeVersion) => Store.GetVersion(experiment, codeVersion);
 
     /// <summary>Runs a recorded experiment: checks the store first, times <paramref name="body"/>, runs the hypothesis test and records the run.</summary>
-    /// <remarks>Called by generated code; a failing run is recorded and its exception rethrown.</remarks>
+    /// <remarks>Called by generated code; a failing run is recorded and its exception rethrown; a cancelled run (<see cref="OperationCanceledException"/>) is not recorded.</remarks>
     protected T RunExperiment<T>(ExperimentCall call, Func<T> body)
     {
         ArgumentNullException.ThrowIfNull(call);
@@ -95,6 +95,10 @@ public class InterpretabilityBench
         try
         {
             result = body();
+        }
+        catch (OperationCanceledException)
+        {
+            throw; // a cancelled run (Ctrl+C) leaves no record, not even a failed one
         }
         catch (Exception ex)
         {
@@ -121,6 +125,10 @@ public class InterpretabilityBench
         try
         {
             result = await body().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            throw; // a cancelled run (Ctrl+C) leaves no record, not even a failed one
         }
         catch (Exception ex)
         {

@@ -1,7 +1,34 @@
 using System.CommandLine;
+using Arrakis.Cli;
 using Arrakis.Cli.Commands;
 
-var root = new RootCommand("Arrakis for .NET: a mechanistic-interpretability workbench on TorchSharp.");
-root.Subcommands.Add(InfoCommand.Create());
-root.Subcommands.Add(DemoCommand.Create());
-return await root.Parse(args).InvokeAsync();
+return await Cli.RunAsync(args);
+
+namespace Arrakis.Cli
+{
+    /// <summary>The <c>arrakis</c> command tree.</summary>
+    public static class Cli
+    {
+        /// <summary><c>--verbose</c>: stack traces with errors.</summary>
+        internal static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "Show stack traces with errors.", Recursive = true };
+
+        /// <summary>Builds the command tree.</summary>
+        public static RootCommand Build()
+        {
+            var root = new RootCommand("Arrakis for .NET: a mechanistic-interpretability workbench on TorchSharp.") { Verbose };
+            root.Subcommands.Add(RunCommand.Create());
+            root.Subcommands.Add(ReplCommand.Create());
+            root.Subcommands.Add(ToolsCommand.Create());
+            root.Subcommands.Add(ModelsCommand.Create());
+            root.Subcommands.Add(ExperimentsCommand.Create());
+            root.Subcommands.Add(InfoCommand.Create());
+            root.Subcommands.Add(DemoCommand.Create());
+            return root;
+        }
+
+        /// <summary>Parses and runs <paramref name="args"/>; returns the exit code.</summary>
+        public static Task<int> RunAsync(string[] args) =>
+            // Ctrl+C is handled by the commands that run scripts (exit 130, the script's own cancellation token).
+            Build().Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+}

@@ -5,6 +5,12 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- rss      (peak RSS of checkpoint loading)
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- rss pretrained   (peak RSS of FromPretrained, GPT-2 small)
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- decomposition-memory
+// dotnet run -c Release --project tests/Arrakis.Benchmarks -- script-startup [runs]   (cold and cached `arrakis run`)
+// dotnet run -c Release --project tests/Arrakis.Benchmarks -- script-memory [count]   (long script-host sessions)
+if (args.Length > 0 && args[0] == "script-startup")
+    return ScriptHostProbes.Startup(args.Length > 1 ? int.Parse(args[1]) : 5);
+if (args.Length > 0 && args[0] == "script-memory")
+    return await ScriptHostProbes.Memory(args.Length > 1 ? int.Parse(args[1]) : 300);
 if (args.Length > 0 && args[0] == "decomposition-memory")
     return DecompositionFixture.MeasureMemory();
 if (args.Length > 0 && args[0] is "rss" or "rss-child")

@@ -1,4 +1,4 @@
-using Arrakis.Tests.Analysis;
+using HandBuilt = Arrakis.Tests.Analysis.HandBuiltInduction;
 using Arrakis.Tests.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,14 +8,14 @@ namespace Arrakis.Tools.Tests;
 [Collection(ToolsCollection.Name)]
 public sealed class ComposerTests(BuiltInTools tools)
 {
-    private static readonly HeadIndex PreviousToken = HandBuiltInduction.PreviousTokenHead, Induction = HandBuiltInduction.InductionHead,
-        UnrelatedWriter = HandBuiltInduction.UnrelatedWriter;
+    private static readonly HeadIndex PreviousToken = HandBuilt.PreviousTokenHead, Induction = HandBuilt.InductionHead,
+        UnrelatedWriter = HandBuilt.UnrelatedWriter;
 
     [Fact]
     public void OnTheHandBuiltCircuit_KComposition_RanksThePreviousTokenToInductionPairFirst()
     {
         using var scope = NewDisposeScope();
-        using var model = HandBuiltInduction.Create();
+        using var model = HandBuilt.Create();
         var composer = tools.Composer(model);
 
         var all = composer.AllCompositionScores(CompositionKind.K);
@@ -67,13 +67,13 @@ public sealed class ComposerTests(BuiltInTools tools)
     public void OnTheHandBuiltCircuit_PatchingTheKeyPath_RemovesMostOfTheInductionMetric_AndAnUnrelatedPathDoesNot()
     {
         using var scope = NewDisposeScope();
-        using var model = HandBuiltInduction.Create();
-        var tokens = HandBuiltInduction.RepeatedSequences(16);
+        using var model = HandBuilt.Create();
+        var tokens = HandBuilt.RepeatedSequences(16);
         var composer = tools.Composer(model);
 
-        var circuit = composer.AttentionPathPatching(tokens, PreviousToken, Induction, PathInput.Key, HandBuiltInduction.InductionMetric);
-        var unrelated = composer.AttentionPathPatching(tokens, UnrelatedWriter, Induction, PathInput.Key, HandBuiltInduction.InductionMetric);
-        var everyInput = composer.AttentionPathPatching(tokens, PreviousToken, Induction, metric: HandBuiltInduction.InductionMetric);
+        var circuit = composer.AttentionPathPatching(tokens, PreviousToken, Induction, PathInput.Key, HandBuilt.InductionMetric);
+        var unrelated = composer.AttentionPathPatching(tokens, UnrelatedWriter, Induction, PathInput.Key, HandBuilt.InductionMetric);
+        var everyInput = composer.AttentionPathPatching(tokens, PreviousToken, Induction, metric: HandBuilt.InductionMetric);
 
         Assert.Equal("mean-ablation", circuit.Corruption);
         Assert.True(circuit.Clean > circuit.Corrupted + 1, $"mean-ablating the previous-token head breaks induction: {circuit}");
@@ -87,16 +87,16 @@ public sealed class ComposerTests(BuiltInTools tools)
     public void WithAnExplicitCorruptedInput_TheCorruptedRunIsTheBaseline()
     {
         using var scope = NewDisposeScope();
-        using var model = HandBuiltInduction.Create();
-        var clean = HandBuiltInduction.RepeatedSequences(8, seed: 1);
-        var corrupted = HandBuiltInduction.RepeatedSequences(8, seed: 2);
+        using var model = HandBuilt.Create();
+        var clean = HandBuilt.RepeatedSequences(8, seed: 1);
+        var corrupted = HandBuilt.RepeatedSequences(8, seed: 2);
 
-        var result = tools.Composer(model).AttentionPathPatching(clean, PreviousToken, Induction, corrupted, HandBuiltInduction.InductionMetric, PathInput.Key);
+        var result = tools.Composer(model).AttentionPathPatching(clean, PreviousToken, Induction, corrupted, HandBuilt.InductionMetric, PathInput.Key);
 
         Assert.Equal("corrupted-input", result.Corruption);
         using (no_grad())
-            Assert.Equal(HandBuiltInduction.InductionMetric(model.Forward(corrupted), clean).mean().item<float>(), result.Corrupted, 4);
-        var core = PathPatching.Run(model, clean, PreviousToken, Induction, PathInput.Key, corrupted, HandBuiltInduction.InductionMetric);
+            Assert.Equal(HandBuilt.InductionMetric(model.Forward(corrupted), clean).mean().item<float>(), result.Corrupted, 4);
+        var core = PathPatching.Run(model, clean, PreviousToken, Induction, PathInput.Key, corrupted, HandBuilt.InductionMetric);
         Assert.Equal((core.Clean, core.Corrupted, core.Patched), (result.Clean, result.Corrupted, result.Patched));
         Assert.True(result.Fraction >= 0.8, result.ToString());
     }

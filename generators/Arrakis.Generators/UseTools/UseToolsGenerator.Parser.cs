@@ -370,7 +370,8 @@ namespace Arrakis.Generators.UseTools
             private static ContainingTypeSpec DescribeType(INamedTypeSymbol type)
             {
                 var chain = new List<TypeDeclarationSpec>();
-                for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+                // A script's types are members of its implicit script class, which the script's own code never names.
+                for (INamedTypeSymbol? t = type; t is not null && !t.IsScriptClass; t = t.ContainingType)
                 {
                     string keyword = t.IsRecord ? (t.TypeKind == TypeKind.Struct ? "record struct" : "record")
                         : t.TypeKind == TypeKind.Struct ? "struct" : "class";

@@ -64,7 +64,7 @@ namespace Arrakis.Generators.UseTools
             context.RegisterSourceOutput(files, static (spc, file) => spc.AddSource(file.HintName, file.Text));
         }
 
-        private static ImmutableArray<TypeExperimentsSpec> GroupByType(ImmutableArray<ExperimentSpec> all) =>
+        internal static ImmutableArray<TypeExperimentsSpec> GroupByType(ImmutableArray<ExperimentSpec> all) =>
             all.GroupBy(e => e.Type)
                 .Select(g => new TypeExperimentsSpec(
                     g.Key,

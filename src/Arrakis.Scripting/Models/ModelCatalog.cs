@@ -1,0 +1,76 @@
+using Arrakis.Tokenizers;
+
+namespace Arrakis.Scripting.Models;
+
+/// <summary>A model the CLI can load by name.</summary>
+/// <param name="Name">What <c>--model</c> takes.</param>
+/// <param name="Description">One line for listings.</param>
+/// <param name="Card">The model card (markdown), or null.</param>
+/// <param name="Load">Builds or loads it on a device.</param>
+/// <param name="LoadTokenizer">Its tokenizer, or null when it has none.</param>
+public sealed record ModelEntry(string Name, string Description, string? Card, Func<DeviceChoice, HookedTransformer> Load,
+    Func<ArrakisTokenizer?>? LoadTokenizer = null);
+
+/// <summary>A resolved <c>--model</c>: the name shown, and how to load the model and (when not the model's own) its tokenizer.</summary>
+public sealed record ModelSource(string Name, Func<HookedTransformer> Load, Func<ArrakisTokenizer?>? LoadTokenizer);
+
+/// <summary>
+/// The models <c>--model NAME|DIR</c> knows: the built-in <c>hand-built-induction</c> (the default until the model zoo
+/// ships <c>attn-only-2l</c>: a hand-set induction circuit standing in for it) and <c>random-FAMILY</c> (a randomly
+/// initialised <see cref="HookedAutoConfig"/> model of each family), then every name a registered model zoo knows
+/// (<see cref="ModelZoo"/>), then any model folder <see cref="HookedTransformer.FromPretrained"/> reads.
+/// </summary>
+public static class ModelCatalog
+{
+    /// <summary>The model scripts get when no <c>--model</c> is given.</summary>
+    public const string DefaultModel = HandBuiltInduction.Name;
+
+    /// <summary>Every named model.</summary>
+    public static IReadOnlyList<ModelEntry> Entries { get; } = BuildEntries();
+
+    private static List<ModelEntry> BuildEntries()
+    {
+        var entries = new List<ModelEntry>
+        {
+            new(HandBuiltInduction.Name,
+                "2-layer attention-only model with a hand-set induction circuit (stand-in for the zoo's attn-only-2l)",
+                """
+                # hand-built-induction
+                Stand-in for the zoo's trained `attn-only-2l` until the model zoo ships it: weights set by hand, not trained.
+                - 2 layers, attention only, 2 heads per layer, d_model 44, d_head 16, vocabulary 8, context 16, no layer norm.
+                - Circuit (ground truth by construction): L0H0 is a previous-token head; L1H0 is an induction head whose key reads
+                  L0H0's output (K-composition); L0H1 and L1H1 attend uniformly and write to unused dimensions.
+                - Task: sequences of a random permutation of the 8 tokens, repeated; the second half is predicted exactly.
+                """,
+                HandBuiltInduction.Create),
+        };
+        foreach (string family in HookedAutoConfig.Families)
+        {
+            entries.Add(new($"random-{family}", $"randomly initialised {family} twin (HookedAutoConfig, seed 0)", null,
+                device => new HookedAutoModel(HookedAutoConfig.Create(family, seed: 0) with { Device = device })));
+        }
+        return entries;
+    }
+
+    /// <summary>The names, in listing order: the built-in ones, then the model zoo's (<see cref="ModelZoo"/>).</summary>
+    public static IReadOnlyList<string> Names => Entries.Select(e => e.Name).Concat(ModelZoo.KnownNames).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>Resolves <c>--model</c>: a built-in name, a model zoo name, or a model folder (<see cref="HookedTransformer.FromPretrained"/>).</summary>
+    /// <exception cref="ArgumentException">None of these; the message lists the names.</exception>
+    public static ModelSource Resolve(string? nameOrFolder, DeviceChoice device)
+    {
+        string name = string.IsNullOrWhiteSpace(nameOrFolder) ? DefaultModel : nameOrFolder.Trim();
+        if (Entries.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase)) is ModelEntry entry)
+        {
+            return new ModelSource(entry.Name, () => entry.Load(device), entry.LoadTokenizer);
+        }
+        if (ModelZoo.TryResolve(name) is not null || Directory.Exists(name))
+        {
+            string shown = Directory.Exists(name) && ModelZoo.TryResolve(name) is null ? Path.GetFileName(Path.GetFullPath(name)) : name;
+            return new ModelSource(shown, () => HookedTransformer.FromPretrained(name, new PretrainedOptions { Device = device }), null);
+        }
+        if (File.Exists(name))
+            throw new ArgumentException($"'{name}' is a file; --model takes a model name or a model folder (config.json + model.safetensors). Known models: {string.Join(", ", Names)}.");
+        throw new ArgumentException($"Unknown model '{name}': not a model name nor a folder. Known models: {string.Join(", ", Names)}.");
+    }
+}

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Arrakis.Scripting.Tests;
+
+/// <summary>The arrakis command as a process: exit codes, messages, Ctrl+C, JSON output.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly TempFolder _dir = new("arrakis-cli-test");
+    private readonly string _cache;
+
+    public CliTests() => _cache = Path.Combine(_dir.Path, ".cache");
+
+    public void Dispose() => _dir.Dispose();
+
+    private Task<ArrakisProcess.Result> Arrakis(params string[] args) => ArrakisProcess.RunAsync(_dir.Path, _cache, null, args);
+
+    [Theory]
+    [InlineData(new[] { "run", "missing.csx" }, "Script not found: 'missing.csx'")]
+    [InlineData(new[] { "run", "ok.csx", "--model", "no-such-model" }, "Unknown model 'no-such-model': not a model name nor a folder. Known models: hand-built-induction, random-gpt2")]
+    [InlineData(new[] { "run", "ok.csx", "--device", "tpu" }, "Unknown device 'tpu'; expected one of: cpu, cuda, auto.")]
+    [InlineData(new[] { "run", "ok.csx", "--plugins", "no-such-folder" }, "Plugin folder 'no-such-folder' does not exist.")]
+    [InlineData(new[] { "experiments", "list", "--out", "nowhere" }, "No experiment store at 'nowhere'")]
+    [InlineData(new[] { "models", "nope" }, "Unknown model 'nope'. Known models:")]
+    public async Task BadInput_IsOneClearLine_WithoutAStackTrace(string[] args, string message)
+    {
+        _dir.File("ok.csx", "Out.WriteLine(1);");
+        var r = await Arrakis(args);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("arrakis: error: " + message, r.Error);
+        Assert.DoesNotContain("   at ", r.Error);
+        Assert.Equal("", r.Out);
+    }
+
+    [Fact]
+    public async Task CudaWithoutAGpu_IsRefusedBeforeAnythingRuns()
+    {
+        if (TorchSharp.torch.cuda.is_available()) return; // a CUDA machine runs it for real
+        _dir.File("ok.csx", "Out.WriteLine(1);");
+        var r = await Arrakis("run", "ok.csx", "--device", "cuda");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("arrakis: error: Device 'cuda' was asked for, but TorchSharp reports no usable CUDA device.", r.Error);
+        Assert.Equal("", r.Out);
+    }
+
+    [Fact]
+    public async Task ACompileError_Exits1_WithFileLineColumn()
+    {
+        _dir.File("broken.csx", "Out.WriteLine(\"never\");\nOut.WriteLine(nope);\n");
+        var r = await Arrakis("run", "broken.csx");
+        Assert.Equal(1, r.ExitCode);
+        Assert.StartsWith("broken.csx(2,15): error CS0103: The name 'nope' does not exist in the current context", r.Error);
+        Assert.Equal("", r.Out);
+    }
+
+    [Fact]
+    public async Task AThrowingScript_Exits1_WithItsLine_AndTheStackOnlyWhenVerbose()
+    {
+        _dir.File("throws.csx", "Out.WriteLine(\"before\");\nthrow new InvalidOperationException(\"boom\");\n");
+        var r = await Arrakis("run", "throws.csx");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal("before", r.Out.Trim());
+        Assert.StartsWith("throws.csx(2): error: System.InvalidOperationException: boom", r.Error);
+        Assert.DoesNotContain("   at ", r.Error);
+        var verbose = await Arrakis("run", "throws.csx", "--verbose");
+        Assert.Contains("   at ", verbose.Error);
+    }
+
+    [Fact]
+    public async Task ScriptArguments_FollowTheDoubleDash_AndTheReRunIsCached()
+    {
+        _dir.File("args.csx", "Out.WriteLine(string.Join(\"|\", Args));");
+        var first = await Arrakis("run", "args.csx", "--timings", "--", "a", "--b", "c d");
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal("a|--b|c d", first.Out.Trim());
+        Assert.Contains("(compiled)", first.Error);
+        Assert.Contains("(model not loaded)", first.Error);
+        var second = await Arrakis("run", "args.csx", "--timings", "--", "x");
+        Assert.Equal("x", second.Out.Trim());
+        Assert.Contains("(cached)", second.Error);
+    }
+
+    [Fact]
+    public async Task CtrlC_Exits130_AndLeavesNoPartialRecord()
+    {
+        _dir.File("slow.csx", """
+            Out.WriteLine("started");
+            Out.Flush();
+            Bench.Record("slow", new Dictionary<string, object?>(), () =>
+            {
+                while (true) { Cancellation.ThrowIfCancellationRequested(); Thread.Sleep(10); }
+                return 0;
+            });
+            """);
+        using var process = ArrakisProcess.Start(_dir.Path, _cache, "run", "slow.csx", "--out", "exps");
+        var stderr = process.StandardError.ReadToEndAsync();
+        string? line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal("started", line);
+        await Task.Delay(200);
+        Assert.Equal(0, Kill(process.Id, 2)); // SIGINT, as Ctrl+C sends
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(130, process.ExitCode);
+        Assert.Contains("arrakis: cancelled", await stderr);
+        Assert.False(File.Exists(Path.Combine(_dir.Path, "exps", "slow", "runs.jsonl")));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    [Fact]
+    public async Task Models_Json_ListsTheDefault()
+    {
+        var r = await Arrakis("models", "--json");
+        Assert.Equal(0, r.ExitCode);
+        using var json = JsonDocument.Parse(r.Out);
+        var first = json.RootElement.EnumerateArray().First();
+        Assert.Equal("hand-built-induction", first.GetProperty("name").GetString());
+        Assert.True(first.GetProperty("isDefault").GetBoolean());
+        var card = await Arrakis("models", "hand-built-induction");
+        Assert.Contains("previous-token head", card.Out);
+    }
+
+    [Fact]
+    public async Task Info_Json_NamesTheRuntimeAndTheScriptCache()
+    {
+        var r = await Arrakis("info", "--json");
+        Assert.Equal(0, r.ExitCode);
+        using var json = JsonDocument.Parse(r.Out);
+        Assert.Equal(_cache, json.RootElement.GetProperty("scriptCache").GetString());
+        Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("torchSharp").GetString()));
+    }
+}
+
+/// <summary>The experiment store through the command: versions, show, diff.</summary>
+public sealed class ExperimentsCliTests : IDisposable
+{
+    private readonly TempFolder _dir = new("arrakis-experiments-cli-test");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task TwoVersionsOfAScript_AreListed_Shown_AndDiffed()
+    {
+        string cache = _dir.File(".cache");
+        string script = _dir.File("sum.csx", "// version one\nvar r = Bench.Record(\"sum\", new Dictionary<string, object?> { [\"n\"] = 2 }, () => 1 + 1);\nOut.WriteLine(r);\n");
+        Assert.Equal(0, (await ArrakisProcess.RunAsync(_dir.Path, cache, null, "run", "sum.csx")).ExitCode);
+        File.WriteAllText(script, File.ReadAllText(script).Replace("// version one", "// version two"));
+        Assert.Equal(0, (await ArrakisProcess.RunAsync(_dir.Path, cache, null, "run", "sum.csx")).ExitCode);
+
+        var list = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "list", "--json");
+        using var listed = JsonDocument.Parse(list.Out);
+        var row = Assert.Single(listed.RootElement.EnumerateArray());
+        Assert.Equal(2, row.GetProperty("runs").GetInt32());
+        Assert.Equal(2, row.GetProperty("versions").GetInt32());
+
+        var show = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "show", "sum", "--json");
+        using var shown = JsonDocument.Parse(show.Out);
+        var versions = shown.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("codeVersion").GetString()!).ToList();
+        Assert.Equal(2, versions.Distinct().Count());
+
+        var diff = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "diff", "sum", versions[0], versions[1]);
+        Assert.True(diff.ExitCode == 0, diff.ToString());
+        Assert.Contains("-// version one", diff.Out);
+        Assert.Contains("+// version two", diff.Out);
+
+        var one = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "show", "sum", "--version", versions[0]);
+        Assert.Contains("// version one", one.Out);
+        Assert.Contains("result: 2", one.Out);
+
+        var bad = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "diff", "sum", versions[0], "000000000000");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("arrakis: error: No source for sum@000000000000", bad.Error);
+    }
+}

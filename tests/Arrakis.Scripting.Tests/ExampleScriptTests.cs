@@ -1,0 +1,61 @@
+using System.Text.Json;
+using Arrakis.Bench;
+
+namespace Arrakis.Scripting.Tests;
+
+/// <summary>Every example script under scripts/ runs, and prints and saves what it should.</summary>
+[Collection(HostCollection.Name)]
+public sealed class ExampleScriptTests(HostFixture fixture)
+{
+    [Fact]
+    public async Task Induction_FindsTheCircuitOfTheStandInModel_AndSavesTheRecord()
+    {
+        using var dir = new TempFolder();
+        string store = dir.File("exps");
+        var (globals, output, _) = fixture.Globals(store, "16", "1");
+        await fixture.Host.RunFileAsync(Path.Combine(Repo.Scripts, "induction.csx"), globals);
+        string text = output.ToString();
+        Assert.Contains("Induction circuit of hand-built-induction (16 repeated sequences of 2×8 tokens, seed 1)", text);
+        Assert.Contains("next-token accuracy, repeated half 100.0 %", text);
+        Assert.Contains("previous-token head   L0H0  score 1.000", text);
+        Assert.Contains("induction head        L1H0  score 1.000", text);
+        Assert.Contains("K-composition         L0H0 → L1H0", text);
+        Assert.Contains("(rank 1 among earlier heads", text);
+        Assert.Matches(@"key path carries (9\d|100) % of the effect; control L0H1 → L1H0: -?\d %", text);
+        Assert.Matches(@"\n      L1H0 +\d+\.\d{3}\n", text.Replace("\r", ""));
+
+        var run = Assert.Single(new ExperimentStore(store).ReadRuns("induction-circuit"));
+        Assert.Equal("ok", run.Status);
+        Assert.Equal("induction.csx", run.SourcePath);
+        Assert.Equal("hand-built-induction", run.Model!.Name);
+        Assert.Equal("L1H0", run.Result!["inductionHead"]!.GetValue<string>());
+        Assert.True(run.Result!["pathFraction"]!.GetValue<double>() >= 0.8);
+        Assert.True(run.Result!["kComposition"]!.GetValue<double>() > run.Result!["kBaseline"]!.GetValue<double>());
+        Assert.Equal("L1H0", run.Result!["topDla"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task TheMainJob_RunsThroughTheCommand_AndTheStoreReadsItBack()
+    {
+        using var dir = new TempFolder();
+        string cache = dir.File(".cache");
+        var r = await ArrakisProcess.RunAsync(dir.Path, cache, null, "run", Path.Combine(Repo.Scripts, "induction.csx"), "--device", "cpu", "--out", "exps", "--", "8");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("induction head        L1H0", r.Out);
+
+        var list = await ArrakisProcess.RunAsync(dir.Path, cache, null, "experiments", "list", "--out", "exps", "--json");
+        using var json = JsonDocument.Parse(list.Out);
+        var row = Assert.Single(json.RootElement.EnumerateArray());
+        Assert.Equal("induction-circuit", row.GetProperty("experiment").GetString());
+        Assert.Equal(1, row.GetProperty("runs").GetInt32());
+
+        var show = await ArrakisProcess.RunAsync(dir.Path, cache, null, "experiments", "show", "induction-circuit", "--out", "exps", "--json");
+        using var shown = JsonDocument.Parse(show.Out);
+        var result = shown.RootElement.GetProperty("runs")[0].GetProperty("result");
+        Assert.Equal("L0H0", result.GetProperty("previousTokenHead").GetString());
+
+        var missing = await ArrakisProcess.RunAsync(dir.Path, cache, null, "experiments", "show", "nope", "--out", "exps");
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("Recorded: induction-circuit", missing.Error);
+    }
+}
