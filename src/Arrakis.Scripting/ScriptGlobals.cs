@@ -20,7 +20,7 @@ public class ScriptGlobals
     private readonly Lazy<ArrakisTokenizer?> _tokenizer;
     private readonly Lazy<ScriptBench> _bench;
     private (string Path, string Text)? _script;
-    private readonly CancellationTokenSource _cancellation = new();
+    private CancellationTokenSource _cancellation = new();
 
     /// <summary>Globals over a model factory (called at most once, on first use of <see cref="Model"/>).</summary>
     /// <param name="model">Loads the model.</param>
@@ -92,7 +92,7 @@ public class ScriptGlobals
     public TextWriter Out { get; }
 
     /// <summary>Cancelled on Ctrl+C; long loops should check it (<c>Cancellation.ThrowIfCancellationRequested()</c>).</summary>
-    public CancellationToken Cancellation => _cancellation.Token;
+    public CancellationToken Cancellation => Volatile.Read(ref _cancellation).Token;
 
     /// <summary>Progress bars for long loops: <c>using var bar = Progress.Start("patching", pairs.Count); … bar.Advance();</c></summary>
     public IScriptProgress Progress { get; }
@@ -108,8 +108,14 @@ public class ScriptGlobals
 
     internal void Cancel()
     {
-        try { _cancellation.Cancel(); }
+        try { Volatile.Read(ref _cancellation).Cancel(); }
         catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>A fresh token for the next run after a cancelled one (a REPL session goes on after Ctrl+C).</summary>
+    internal void BeginRun()
+    {
+        if (Volatile.Read(ref _cancellation).IsCancellationRequested) Volatile.Write(ref _cancellation, new CancellationTokenSource());
     }
 }
 

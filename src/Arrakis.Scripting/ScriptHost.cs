@@ -134,6 +134,7 @@ public sealed class ScriptHost
     /// <summary>Starts the script on a dedicated thread and waits for it, or for cancellation plus the grace period.</summary>
     internal async Task<object?> RunOnOwnThreadAsync(Func<Task<object>> start, ScriptGlobals globals, CancellationToken ct)
     {
+        globals.BeginRun();
         var done = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {

@@ -113,9 +113,10 @@ public sealed class CliTests : IDisposable
         var r = await Arrakis("models", "--json");
         Assert.Equal(0, r.ExitCode);
         using var json = JsonDocument.Parse(r.Out);
-        var first = json.RootElement.EnumerateArray().First();
-        Assert.Equal("hand-built-induction", first.GetProperty("name").GetString());
-        Assert.True(first.GetProperty("isDefault").GetBoolean());
+        var models = json.RootElement.EnumerateArray().ToList();
+        Assert.Equal("hand-built-induction", models[0].GetProperty("name").GetString());
+        var defaults = models.Where(m => m.GetProperty("isDefault").GetBoolean()).Select(m => m.GetProperty("name").GetString()).ToList();
+        Assert.Equal([global::Arrakis.Scripting.Models.ModelCatalog.DefaultModel], defaults);
         var card = await Arrakis("models", "hand-built-induction");
         Assert.Contains("previous-token head", card.Out);
     }

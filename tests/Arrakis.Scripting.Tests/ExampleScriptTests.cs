@@ -35,11 +35,38 @@ public sealed class ExampleScriptTests(HostFixture fixture)
     }
 
     [Fact]
+    public async Task Ioi_MeasuresTheLogitDifference_AndItsDirectAttributionAddsUp()
+    {
+        // Until the zoo ships gpt2-mini-language: a random GPT-2 folder with the real GPT-2 tokenizer, loaded as --model
+        // DIR would be. The numbers mean nothing here; that the attribution adds up to the logit difference does.
+        using var dir = new TempFolder();
+        string folder = dir.File("gpt2-random");
+        using (var model = new HookedAutoModel(HookedAutoConfig.Create("gpt2", seed: 0))) model.SavePretrained(folder);
+        string data = Path.Combine(Repo.Root, "tests", "Arrakis.Core.Tests", "TestData", "gpt2");
+        File.Copy(Path.Combine(data, "encoder.json"), Path.Combine(folder, "vocab.json"));
+        File.Copy(Path.Combine(data, "vocab.bpe"), Path.Combine(folder, "merges.txt"));
+
+        string store = dir.File("exps");
+        var output = new StringWriter();
+        var globals = new ScriptGlobals(() => HookedTransformer.FromPretrained(folder), args: ["12", "3"], outDir: store, output: output, modelName: "gpt2-random");
+        await fixture.Host.RunFileAsync(Path.Combine(Repo.Scripts, "ioi.csx"), globals);
+        string text = output.ToString();
+        Assert.Contains("IOI on gpt2-random: 12 prompts (seed 3)", text);
+        Assert.Contains("heads that matter most", text);
+
+        var run = Assert.Single(new ExperimentStore(store).ReadRuns("ioi"));
+        double diff = run.Result!["logitDiff"]!.GetValue<double>();
+        double heads = run.Result!["headsTotal"]!.GetValue<double>(), rest = run.Result!["rest"]!.GetValue<double>();
+        Assert.True(Math.Abs(heads + rest - diff) <= 1e-3 * Math.Max(1, Math.Abs(diff)), $"heads {heads} + rest {rest} vs logit difference {diff}");
+        Assert.Equal(5, run.Result!["topHeads"]!.AsObject().Count);
+    }
+
+    [Fact]
     public async Task TheMainJob_RunsThroughTheCommand_AndTheStoreReadsItBack()
     {
         using var dir = new TempFolder();
         string cache = dir.File(".cache");
-        var r = await ArrakisProcess.RunAsync(dir.Path, cache, null, "run", Path.Combine(Repo.Scripts, "induction.csx"), "--device", "cpu", "--out", "exps", "--", "8");
+        var r = await ArrakisProcess.RunAsync(dir.Path, cache, null, "run", Path.Combine(Repo.Scripts, "induction.csx"), "--model", "hand-built-induction", "--device", "cpu", "--out", "exps", "--", "8");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("induction head        L1H0", r.Out);
 

@@ -35,7 +35,8 @@ public sealed class ModelCatalogTests
     [Fact]
     public void TheDefault_IsTheStandIn_AndEveryBuiltInNameLoads()
     {
-        Assert.Equal(HandBuiltInduction.Name, ModelCatalog.Resolve(null, DeviceChoice.Cpu).Name);
+        Assert.Equal(ModelCatalog.DefaultModel, ModelCatalog.Resolve(null, DeviceChoice.Cpu).Name);
+        Assert.Contains(ModelCatalog.DefaultModel, new[] { ModelCatalog.PreferredDefault, HandBuiltInduction.Name });
         foreach (var name in new[] { "hand-built-induction", "random-gpt2", "random-llama" })
         {
             using var model = ModelCatalog.Resolve(name, DeviceChoice.Cpu).Load();

@@ -20,6 +20,20 @@ public sealed class ReplTests(HostFixture fixture)
     }
 
     [Fact]
+    public async Task AfterACancelledSubmission_TheNextOneGetsAFreshToken()
+    {
+        using var dir = new TempFolder();
+        var (globals, output, _) = fixture.Globals(dir.Path);
+        using var repl = new ReplSession(fixture.Host, globals, dir.Path);
+        using var cts = new CancellationTokenSource();
+        var run = repl.SubmitAsync("Out.WriteLine(\"looping\"); while (true) { Cancellation.ThrowIfCancellationRequested(); Thread.Sleep(5); }", cts.Token);
+        await ScriptHostTests.WaitFor(() => output.ToString().Contains("looping"));
+        cts.Cancel();
+        await Assert.ThrowsAsync<ScriptCanceledException>(() => run);
+        Assert.Equal(false, await repl.SubmitAsync("Cancellation.IsCancellationRequested"));
+    }
+
+    [Fact]
     public void MultiLineInput_IsCompleteOnlyWhenBalanced()
     {
         Assert.False(ReplSession.IsComplete("for (int i = 0; i < 3; i++)\n{"));

@@ -1,4 +1,4 @@
-using HandBuilt = Arrakis.Tests.Analysis.HandBuiltInduction;
+using Arrakis.Tests.Analysis;
 using Arrakis.Tests.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,14 +8,14 @@ namespace Arrakis.Tools.Tests;
 [Collection(ToolsCollection.Name)]
 public sealed class ComposerTests(BuiltInTools tools)
 {
-    private static readonly HeadIndex PreviousToken = HandBuilt.PreviousTokenHead, Induction = HandBuilt.InductionHead,
-        UnrelatedWriter = HandBuilt.UnrelatedWriter;
+    private static readonly HeadIndex PreviousToken = InductionGroundTruth.PreviousTokenHead, Induction = InductionGroundTruth.InductionHead,
+        UnrelatedWriter = InductionGroundTruth.UnrelatedWriter;
 
     [Fact]
     public void OnTheHandBuiltCircuit_KComposition_RanksThePreviousTokenToInductionPairFirst()
     {
         using var scope = NewDisposeScope();
-        using var model = HandBuilt.Create();
+        using var model = InductionGroundTruth.Create();
         var composer = tools.Composer(model);
 
         var all = composer.AllCompositionScores(CompositionKind.K);
@@ -32,7 +32,7 @@ public sealed class ComposerTests(BuiltInTools tools)
         Assert.Equal(all.Pairs[0].Score, hc.KComposition, 5);
         Assert.Equal(0, hc.QComposition, 5);   // the query reads the current token, which L0H0 does not write
         Assert.Equal(0, hc.VComposition, 5);   // nor does the value
-        Assert.Equal(1 / Math.Sqrt(HandBuiltInduction.DModel), hc.RandomBaseline, 1);
+        Assert.Equal(1 / Math.Sqrt(InductionGroundTruth.DModel), hc.RandomBaseline, 1);
     }
 
     [Fact]
@@ -67,13 +67,13 @@ public sealed class ComposerTests(BuiltInTools tools)
     public void OnTheHandBuiltCircuit_PatchingTheKeyPath_RemovesMostOfTheInductionMetric_AndAnUnrelatedPathDoesNot()
     {
         using var scope = NewDisposeScope();
-        using var model = HandBuilt.Create();
-        var tokens = HandBuilt.RepeatedSequences(16);
+        using var model = InductionGroundTruth.Create();
+        var tokens = InductionGroundTruth.RepeatedSequences(16);
         var composer = tools.Composer(model);
 
-        var circuit = composer.AttentionPathPatching(tokens, PreviousToken, Induction, PathInput.Key, HandBuilt.InductionMetric);
-        var unrelated = composer.AttentionPathPatching(tokens, UnrelatedWriter, Induction, PathInput.Key, HandBuilt.InductionMetric);
-        var everyInput = composer.AttentionPathPatching(tokens, PreviousToken, Induction, metric: HandBuilt.InductionMetric);
+        var circuit = composer.AttentionPathPatching(tokens, PreviousToken, Induction, PathInput.Key, InductionGroundTruth.InductionMetric);
+        var unrelated = composer.AttentionPathPatching(tokens, UnrelatedWriter, Induction, PathInput.Key, InductionGroundTruth.InductionMetric);
+        var everyInput = composer.AttentionPathPatching(tokens, PreviousToken, Induction, metric: InductionGroundTruth.InductionMetric);
 
         Assert.Equal("mean-ablation", circuit.Corruption);
         Assert.True(circuit.Clean > circuit.Corrupted + 1, $"mean-ablating the previous-token head breaks induction: {circuit}");
@@ -87,16 +87,16 @@ public sealed class ComposerTests(BuiltInTools tools)
     public void WithAnExplicitCorruptedInput_TheCorruptedRunIsTheBaseline()
     {
         using var scope = NewDisposeScope();
-        using var model = HandBuilt.Create();
-        var clean = HandBuilt.RepeatedSequences(8, seed: 1);
-        var corrupted = HandBuilt.RepeatedSequences(8, seed: 2);
+        using var model = InductionGroundTruth.Create();
+        var clean = InductionGroundTruth.RepeatedSequences(8, seed: 1);
+        var corrupted = InductionGroundTruth.RepeatedSequences(8, seed: 2);
 
-        var result = tools.Composer(model).AttentionPathPatching(clean, PreviousToken, Induction, corrupted, HandBuilt.InductionMetric, PathInput.Key);
+        var result = tools.Composer(model).AttentionPathPatching(clean, PreviousToken, Induction, corrupted, InductionGroundTruth.InductionMetric, PathInput.Key);
 
         Assert.Equal("corrupted-input", result.Corruption);
         using (no_grad())
-            Assert.Equal(HandBuilt.InductionMetric(model.Forward(corrupted), clean).mean().item<float>(), result.Corrupted, 4);
-        var core = PathPatching.Run(model, clean, PreviousToken, Induction, PathInput.Key, corrupted, HandBuilt.InductionMetric);
+            Assert.Equal(InductionGroundTruth.InductionMetric(model.Forward(corrupted), clean).mean().item<float>(), result.Corrupted, 4);
+        var core = PathPatching.Run(model, clean, PreviousToken, Induction, PathInput.Key, corrupted, InductionGroundTruth.InductionMetric);
         Assert.Equal((core.Clean, core.Corrupted, core.Patched), (result.Clean, result.Corrupted, result.Patched));
         Assert.True(result.Fraction >= 0.8, result.ToString());
     }

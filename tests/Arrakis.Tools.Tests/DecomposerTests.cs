@@ -1,4 +1,4 @@
-using HandBuilt = Arrakis.Tests.Analysis.HandBuiltInduction;
+using Arrakis.Tests.Analysis;
 using Arrakis.Tests.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -85,13 +85,13 @@ public sealed class DecomposerTests(BuiltInTools tools)
     public void OnTheHandBuiltCircuit_ThePreviousTokenHead_IsWhatWritesThePreviousToken()
     {
         using var scope = NewDisposeScope();
-        using var model = HandBuilt.Create();
-        var tokens = HandBuilt.RepeatedSequences(1, seed: 3);
+        using var model = InductionGroundTruth.Create();
+        var tokens = InductionGroundTruth.RepeatedSequences(1, seed: 3);
         const int position = 6;
         long previous = tokens[0, position - 1].item<long>();
-        // The unit vector of the residual dimension that stores "previous token = t" (see HandBuiltInduction).
-        var direction = zeros(HandBuiltInduction.DModel);
-        direction[HandBuilt.Vocab + HandBuilt.Positions + (int)previous] = tensor(1f);
+        // The unit vector of the residual dimension that stores "previous token = t" (see InductionGroundTruth).
+        var direction = zeros(InductionGroundTruth.DModel);
+        direction[InductionGroundTruth.Vocab + InductionGroundTruth.Positions + (int)previous] = tensor(1f);
 
         using var rd = tools.Decomposer(model).DecomposeResidual(tokens, 1, topK: 1, position: position, direction: direction);
 

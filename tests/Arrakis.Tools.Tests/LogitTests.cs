@@ -1,4 +1,4 @@
-using HandBuilt = Arrakis.Tests.Analysis.HandBuiltInduction;
+using Arrakis.Tests.Analysis;
 using Arrakis.Tests.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -51,21 +51,21 @@ public sealed class LogitTests(BuiltInTools tools)
     public void OnTheHandBuiltCircuit_TheInductionHeadHasTheLargestAttribution_FromTheTokenAfterTheEarlierOccurrence()
     {
         using var scope = NewDisposeScope();
-        using var model = HandBuilt.Create();
-        var tokens = HandBuilt.RepeatedSequences(4, seed: 3);
+        using var model = InductionGroundTruth.Create();
+        var tokens = InductionGroundTruth.RepeatedSequences(4, seed: 3);
         var logit = tools.Logit(model);
         for (int b = 0; b < 4; b++)
         {
-            for (int query = HandBuilt.Vocab + 1; query < HandBuilt.Positions - 1; query++)
+            for (int query = InductionGroundTruth.Vocab + 1; query < InductionGroundTruth.Positions - 1; query++)
             {
                 long repeated = tokens[b, query + 1].item<long>();   // the token that follows the earlier occurrence
 
                 var la = logit.LogitAttribution(tokens, repeated, position: query, batchIndex: b);
 
                 Assert.Equal("L1H0", la.Largest.Label);
-                var induction = la.Heads.Single(h => h.Head == HandBuilt.InductionHead);
+                var induction = la.Heads.Single(h => h.Head == InductionGroundTruth.InductionHead);
                 int source = Enumerable.Range(0, induction.PerSource.Count).MaxBy(s => induction.PerSource[s]);
-                Assert.Equal(query - HandBuilt.Vocab + 1, source);
+                Assert.Equal(query - InductionGroundTruth.Vocab + 1, source);
                 Assert.Equal(repeated, la.Sources[source].Token);
             }
         }
@@ -75,7 +75,7 @@ public sealed class LogitTests(BuiltInTools tools)
     public void GradientTimesEmbedding_IsOfferedOnRequest_AndIsExactWhereTheLogitIsLinearInTheEmbedding()
     {
         using var scope = NewDisposeScope();
-        using var model = HandBuilt.Create();
+        using var model = InductionGroundTruth.Create();
         // One token: every attention pattern is 1, no norm, no bias, and positions never reach the unembedding, so the
         // logit is linear in the token embedding and the first-order term is the whole logit.
         var la = tools.Logit(model).LogitAttribution(tensor(new long[] { 3 }), 3, gradientTimesEmbedding: true);

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using HandBuilt = Arrakis.Tests.Analysis.HandBuiltInduction;
+using Arrakis.Tests.Analysis;
 using Arrakis.Tests.Model;
 using static TorchSharp.torch;
 
@@ -14,12 +14,12 @@ public sealed class ResultFormatTests(BuiltInTools tools)
     {
         using var scope = NewDisposeScope();
         using var model = TestModels.Create("llama");
-        using var induction = HandBuilt.Create();
+        using var induction = InductionGroundTruth.Create();
         var ids = TestModels.Tokens(1, 6);
         var decomposer = tools.Decomposer(model);
         var logit = tools.Logit(model);
         var composer = tools.Composer(induction);
-        var repeated = HandBuilt.RepeatedSequences(2);
+        var repeated = InductionGroundTruth.RepeatedSequences(2);
 
         object[] results =
         [
@@ -50,7 +50,7 @@ public sealed class ResultFormatTests(BuiltInTools tools)
     public void Tables_AlignTheirColumns()
     {
         using var scope = NewDisposeScope();
-        using var model = HandBuilt.Create();
+        using var model = InductionGroundTruth.Create();
         var scores = tools.Composer(model).AllCompositionScores(CompositionKind.K);
 
         var lines = scores.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);

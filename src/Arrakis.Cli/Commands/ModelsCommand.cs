@@ -15,7 +15,8 @@ internal static class ModelsCommand
         var command = new Command("models", "List the models that --model accepts by name (with their cards).") { name, json };
         command.SetAction((parse, _) => CliErrors.Guard(parse.GetValue(Cli.Verbose), () =>
         {
-            var entries = ModelCatalog.Entries;
+            var entries = ModelCatalog.All;
+            string defaultModel = ModelCatalog.DefaultModel;
             if (parse.GetValue(name) is string wanted)
             {
                 entries = entries.Where(e => string.Equals(e.Name, wanted, StringComparison.OrdinalIgnoreCase)).ToList();
@@ -24,7 +25,7 @@ internal static class ModelsCommand
             }
             if (parse.GetValue(json))
             {
-                var rows = entries.Select(e => new { name = e.Name, description = e.Description, isDefault = e.Name == ModelCatalog.DefaultModel, card = e.Card });
+                var rows = entries.Select(e => new { name = e.Name, description = e.Description, isDefault = e.Name == defaultModel, card = e.Card });
                 Console.WriteLine(JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
                 return Task.FromResult(ExitCodes.Ok);
             }
@@ -36,7 +37,7 @@ internal static class ModelsCommand
             }
             var table = new Table().AddColumn("model").AddColumn("description");
             foreach (var e in entries)
-                table.AddRow(Markup.Escape(e.Name + (e.Name == ModelCatalog.DefaultModel ? " (default)" : "")), Markup.Escape(e.Description));
+                table.AddRow(Markup.Escape(e.Name + (e.Name == defaultModel ? " (default)" : "")), Markup.Escape(e.Description));
             AnsiConsole.Write(table);
             Console.WriteLine("A model folder (config.json + model.safetensors) works too: --model DIR.  `arrakis models NAME` shows a card.");
             return Task.FromResult(ExitCodes.Ok);

@@ -22,11 +22,36 @@ public sealed record ModelSource(string Name, Func<HookedTransformer> Load, Func
 /// </summary>
 public static class ModelCatalog
 {
-    /// <summary>The model scripts get when no <c>--model</c> is given.</summary>
-    public const string DefaultModel = HandBuiltInduction.Name;
+    /// <summary>The zoo model that becomes the default once a registered zoo ships it.</summary>
+    public const string PreferredDefault = "attn-only-2l";
 
-    /// <summary>Every named model.</summary>
+    /// <summary>
+    /// The model scripts get when no <c>--model</c> is given: the zoo's <c>attn-only-2l</c> when a registered zoo knows
+    /// it, otherwise the built-in stand-in <c>hand-built-induction</c>.
+    /// </summary>
+    public static string DefaultModel =>
+        ModelZoo.KnownNames.Contains(PreferredDefault, StringComparer.OrdinalIgnoreCase) ? PreferredDefault : HandBuiltInduction.Name;
+
+    /// <summary>
+    /// Every listed model: the built-in ones, then each model zoo name, whose card is the <c>README.md</c> of its folder
+    /// (the zoo extracts the folder when a card is asked for).
+    /// </summary>
+    public static IReadOnlyList<ModelEntry> All =>
+        Entries.Concat(ModelZoo.KnownNames.Where(n => !Entries.Any(e => string.Equals(e.Name, n, StringComparison.OrdinalIgnoreCase)))
+            .Select(ZooEntry)).ToList();
+
+    private static ModelEntry ZooEntry(string name)
+    {
+        string? card = ModelZoo.TryResolve(name) is string folder && File.Exists(Path.Combine(folder, "README.md"))
+            ? File.ReadAllText(Path.Combine(folder, "README.md"))
+            : null;
+        string description = card?.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#')) ?? "model zoo";
+        return new ModelEntry(name, description, card, device => HookedTransformer.FromPretrained(name, new PretrainedOptions { Device = device }));
+    }
+
+    /// <summary>The built-in models (see <see cref="All"/> for the zoo's too).</summary>
     public static IReadOnlyList<ModelEntry> Entries { get; } = BuildEntries();
+
 
     private static List<ModelEntry> BuildEntries()
     {
