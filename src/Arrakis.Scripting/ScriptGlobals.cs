@@ -44,7 +44,8 @@ public class ScriptGlobals
         ArgumentNullException.ThrowIfNull(model);
         _model = new Lazy<HookedTransformer>(model, LazyThreadSafetyMode.ExecutionAndPublication);
         _tokenizer = new Lazy<ArrakisTokenizer?>(tokenizer ?? (() => Model.Tokenizer), LazyThreadSafetyMode.ExecutionAndPublication);
-        Tools = tools ?? EmptyToolRegistry.Instance;
+        // Model tools (the built-in decomposer, logit, composer) come bound to Model; the model loads on such a lookup only.
+        Tools = new Arrakis.Bench.Tools.ModelBoundTools(tools ?? EmptyToolRegistry.Instance, () => Model);
         Args = args ?? [];
         OutDir = outDir;
         Out = output ?? Console.Out;
@@ -64,7 +65,10 @@ public class ScriptGlobals
     /// <summary>Whether the model has a tokenizer (loads it).</summary>
     public bool HasTokenizer => _tokenizer.Value is not null;
 
-    /// <summary>The tools: <c>Tools.Get&lt;IResidualDecomposer&gt;("decomposer")</c>, or <c>Tools.Get("decomposer")</c>.</summary>
+    /// <summary>
+    /// The tools: <c>Tools.Get&lt;IResidualDecomposer&gt;("decomposer")</c>, or <c>Tools.Get("decomposer")</c>. A tool that
+    /// works on a model (<see cref="IModelTool"/>) comes bound to <see cref="Model"/>.
+    /// </summary>
     public IToolRegistry Tools { get; }
 
     /// <summary>

@@ -28,6 +28,12 @@ public sealed class PackTests
         var run = await Run(dir.Path, arrakis, "models", "--json");
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Contains("hand-built-induction", run.Output);
+
+        // The built-in tools ship inside the package, as the installed command's built-in plugins.
+        var tools = await Run(dir.Path, arrakis, "tools", "--json");
+        Assert.True(tools.ExitCode == 0, tools.Output);
+        foreach (string tool in new[] { "decomposer", "logit", "composer" })
+            Assert.Contains($"\"name\": \"{tool}\"", tools.Output);
     }
 
     private static Task<(int ExitCode, string Output)> Dotnet(string workingDirectory, params string[] args) => Run(workingDirectory, "dotnet", args);
