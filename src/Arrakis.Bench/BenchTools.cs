@@ -4,8 +4,10 @@ namespace Arrakis.Bench;
 /// The bench's view of its tools: the tools added in code (<see cref="InterpretabilityBench.AddTool{TContract}"/>)
 /// over the registry the bench was given (the plugin host's). Not a registry of its own: lookups that miss the
 /// custom tools go to the underlying registry, whose errors name the loaded tools and the closest name.
+/// A tool that implements <see cref="IModelTool"/> is returned bound to the bench's model
+/// (<see cref="IModelTool.WithModel"/>), on every lookup, so a hot-reloaded prototype is bound as soon as it is served.
 /// </summary>
-internal sealed class BenchTools(IToolRegistry? registry) : IToolRegistry
+internal sealed class BenchTools(IToolRegistry? registry, HookedTransformer model) : IToolRegistry
 {
     private readonly Dictionary<string, object> _custom = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -35,7 +37,11 @@ internal sealed class BenchTools(IToolRegistry? registry) : IToolRegistry
             $"Tool '{name}' is a {tool.GetType().FullName}, which does not implement {typeof(TContract).FullName}.");
     }
 
-    public object Get(string name)
+    public object Get(string name) => Bind(Find(name));
+
+    private object Bind(object tool) => tool is IModelTool modelTool ? modelTool.WithModel(model) : tool;
+
+    private object Find(string name)
     {
         lock (_gate)
         {

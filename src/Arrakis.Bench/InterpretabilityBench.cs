@@ -15,7 +15,7 @@ namespace Arrakis.Bench;
 /// public partial class MIExperiment(HookedTransformer model, IToolRegistry tools) : InterpretabilityBench(model, tools: tools)
 /// {
 ///     [UseTools("decomposer")]
-///     public Tensor TestResidualDecomposer(Tensor inputIds, int layerIdx, IResidualDecomposer decomposer)
+///     public ResidualDecompositionResult TestResidualDecomposer(Tensor inputIds, int layerIdx, IResidualDecomposer decomposer)
 ///         => decomposer.DecomposeResidual(inputIds, layerIdx);
 /// }
 ///
@@ -43,13 +43,16 @@ public class InterpretabilityBench
         Model = model;
         Warn = warn ?? (message => Console.Error.WriteLine($"arrakis: warning: {message}"));
         Store = new ExperimentStore(saveDir, Warn);
-        _tools = new BenchTools(tools);
+        _tools = new BenchTools(tools, model);
     }
 
     /// <summary>The model experiments run against.</summary>
     public HookedTransformer Model { get; }
 
-    /// <summary>The tools: those added with <see cref="AddTool{TContract}"/>, then the registry's.</summary>
+    /// <summary>
+    /// The tools: those added with <see cref="AddTool{TContract}"/>, then the registry's. A tool that implements
+    /// <see cref="IModelTool"/> (the built-in decomposer, logit attributor and composer) comes bound to <see cref="Model"/>.
+    /// </summary>
     public IToolRegistry Tools => _tools;
 
     /// <summary>The experiment store (<c>{saveDir}/{experiment}/</c>).</summary>

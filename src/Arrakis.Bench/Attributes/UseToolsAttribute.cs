@@ -10,7 +10,7 @@ namespace Arrakis.Bench;
 /// </summary>
 /// <example><code>
 /// [UseTools("decomposer")]
-/// public Tensor TestResidualDecomposer(Tensor inputIds, int layerIdx, IResidualDecomposer decomposer)
+/// public ResidualDecompositionResult TestResidualDecomposer(Tensor inputIds, int layerIdx, IResidualDecomposer decomposer)
 ///     => decomposer.DecomposeResidual(inputIds, layerIdx);
 ///
 /// exp.TestResidualDecomposer(inputIds, 0); // generated: resolves "decomposer", then calls the method above

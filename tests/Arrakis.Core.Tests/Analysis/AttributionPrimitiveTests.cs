@@ -35,8 +35,8 @@ public class AttributionPrimitiveTests
     public void OnTheHandBuiltCircuit_TheInductionHeadHasTheLargestAttribution_FromTheTokenAfterTheEarlierOccurrence()
     {
         using var scope = NewDisposeScope();
-        using var model = HandBuiltInduction.Create();
-        var tokens = HandBuiltInduction.RepeatedSequences(1, seed: 3);
+        using var model = InductionGroundTruth.Create();
+        var tokens = InductionGroundTruth.RepeatedSequences(1, seed: 3);
         var (logits, cache) = model.RunWithCache(tokens);
         using (cache)
         {
@@ -44,8 +44,8 @@ public class AttributionPrimitiveTests
             long answer = tokens[0, query + 1].item<long>();
             using var split = SourceTokenAttribution.Compute(cache, answer, position: query);
             var (layer, head) = ArgMax2(split.PerHead);
-            Assert.Equal(HandBuiltInduction.InductionHead, new HeadIndex(layer, head));
-            Assert.Equal(query - HandBuiltInduction.Vocab + 1, split.PerHeadPerSource[1, 0].argmax().item<long>());
+            Assert.Equal(InductionGroundTruth.InductionHead, new HeadIndex(layer, head));
+            Assert.Equal(query - InductionGroundTruth.Vocab + 1, split.PerHeadPerSource[1, 0].argmax().item<long>());
         }
     }
 

@@ -10,31 +10,31 @@ public class PathPatchingTests
     public void TheHandBuiltModel_DoesInduction()
     {
         using var scope = NewDisposeScope();
-        using var model = HandBuiltInduction.Create();
-        var tokens = HandBuiltInduction.RepeatedSequences(20);
+        using var model = InductionGroundTruth.Create();
+        var tokens = InductionGroundTruth.RepeatedSequences(20);
         using var noGrad = no_grad();
         var logits = model.Forward(tokens);
-        var predicted = logits[.., (HandBuiltInduction.Vocab + 1)..^1].argmax(-1);
-        Assert.True(predicted.equal(tokens[.., (HandBuiltInduction.Vocab + 2)..]).all().item<bool>());
+        var predicted = logits[.., (InductionGroundTruth.Vocab + 1)..^1].argmax(-1);
+        Assert.True(predicted.equal(tokens[.., (InductionGroundTruth.Vocab + 2)..]).all().item<bool>());
     }
 
     [Fact]
     public void ThePreviousTokenToInductionKeyPath_CarriesTheEffect_AndAnUnrelatedPathDoesNot()
     {
         using var scope = NewDisposeScope();
-        using var model = HandBuiltInduction.Create();
-        var tokens = HandBuiltInduction.RepeatedSequences(16);
+        using var model = InductionGroundTruth.Create();
+        var tokens = InductionGroundTruth.RepeatedSequences(16);
         var results = PathPatching.Run(model, tokens,
-            [(HandBuiltInduction.PreviousTokenHead, HandBuiltInduction.InductionHead), (HandBuiltInduction.UnrelatedWriter, HandBuiltInduction.InductionHead)],
-            PathInput.Key, metric: HandBuiltInduction.InductionMetric);
+            [(InductionGroundTruth.PreviousTokenHead, InductionGroundTruth.InductionHead), (InductionGroundTruth.UnrelatedWriter, InductionGroundTruth.InductionHead)],
+            PathInput.Key, metric: InductionGroundTruth.InductionMetric);
         var circuit = results[0];
         var unrelated = results[1];
         Assert.True(circuit.Clean > circuit.Corrupted + 1, $"mean-ablating the previous-token head should break induction: {circuit}");
         Assert.True(circuit.Fraction >= 0.8, $"K path carries {circuit.Fraction:P1}");
         Assert.True(Math.Abs(unrelated.Patched - unrelated.Clean) <= 0.1 * Math.Abs(circuit.Clean - circuit.Corrupted), $"unrelated path: {unrelated}");
         // Through the query the previous-token head's output is not read at all.
-        var query = PathPatching.Run(model, tokens, HandBuiltInduction.PreviousTokenHead, HandBuiltInduction.InductionHead, PathInput.Query,
-            metric: HandBuiltInduction.InductionMetric);
+        var query = PathPatching.Run(model, tokens, InductionGroundTruth.PreviousTokenHead, InductionGroundTruth.InductionHead, PathInput.Query,
+            metric: InductionGroundTruth.InductionMetric);
         Assert.True(Math.Abs(query.Fraction) <= 0.1, $"Q path: {query.Fraction}");
     }
 
@@ -42,13 +42,13 @@ public class PathPatchingTests
     public void AnExplicitCorruptedInput_GivesTheCorruptedRunsMetric()
     {
         using var scope = NewDisposeScope();
-        using var model = HandBuiltInduction.Create();
-        var clean = HandBuiltInduction.RepeatedSequences(8, seed: 1);
-        var corrupted = HandBuiltInduction.RepeatedSequences(8, seed: 2);
-        var result = PathPatching.Run(model, clean, HandBuiltInduction.PreviousTokenHead, HandBuiltInduction.InductionHead, PathInput.Key,
-            corrupted, HandBuiltInduction.InductionMetric);
+        using var model = InductionGroundTruth.Create();
+        var clean = InductionGroundTruth.RepeatedSequences(8, seed: 1);
+        var corrupted = InductionGroundTruth.RepeatedSequences(8, seed: 2);
+        var result = PathPatching.Run(model, clean, InductionGroundTruth.PreviousTokenHead, InductionGroundTruth.InductionHead, PathInput.Key,
+            corrupted, InductionGroundTruth.InductionMetric);
         using var noGrad = no_grad();
-        double expected = HandBuiltInduction.InductionMetric(model.Forward(corrupted), clean).mean().item<float>();
+        double expected = InductionGroundTruth.InductionMetric(model.Forward(corrupted), clean).mean().item<float>();
         Assert.Equal(expected, result.Corrupted, 4);
     }
 

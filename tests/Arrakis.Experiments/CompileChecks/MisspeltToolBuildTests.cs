@@ -18,7 +18,7 @@ public sealed partial class MisspeltToolBuildTests : IDisposable
     public void MisspeltTool_FailsTheBuildWithARK001AtItsLine()
     {
         string suite = SuiteDirectory();
-        foreach (string file in new[] { "Experiments/MIExperiment.cs", "Experiments/TinyModel.cs", "Tools/ToolContracts.cs" })
+        foreach (string file in new[] { "Experiments/MIExperiment.cs", "Experiments/TinyModel.cs" })
         {
             string target = Path.Combine(_dir.FullName, file);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -62,6 +62,7 @@ public sealed partial class MisspeltToolBuildTests : IDisposable
             {Reference("Arrakis.Abstractions")}
             {Reference("Arrakis.Core")}
             {Reference("Arrakis.Bench")}
+            {Reference("Arrakis.Tools")}
             {Reference("TorchSharp")}
                 <Analyzer Include="{generator}" />
                 <CompilerVisibleProperty Include="ProjectDir" />

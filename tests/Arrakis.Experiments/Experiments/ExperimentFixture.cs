@@ -2,18 +2,17 @@ using Arrakis.Experiments.Tools;
 
 namespace Arrakis.Experiments;
 
-/// <summary>A bench over the tiny model with the test tools, saving under a fresh temporary directory; warnings are kept.</summary>
+/// <summary>
+/// A bench over the tiny model with the built-in tools (loaded through the plugin host from the plugins deployed
+/// beside this test assembly), saving under a fresh temporary directory; warnings are kept.
+/// </summary>
 public sealed class ExperimentFixture : IDisposable
 {
     public ExperimentFixture()
     {
         SaveDir = Directory.CreateTempSubdirectory("arrakis-experiments-").FullName;
         Model = TinyModel.Create();
-        var decomposer = new ResidualDecomposer(Model);
-        Registry = new DictionaryToolRegistry()
-            .Set("decomposer", decomposer)
-            .Set("logit", new LogitAttributor(Model, decomposer))
-            .Set("composer", new AttentionComposer(Model));
+        Registry = BuiltInPlugins.Registry();
         Experiment = new MIExperiment(Model, SaveDir, Registry, Warnings.Add);
     }
 

@@ -1,12 +1,13 @@
 using Arrakis.Bench;
-using Arrakis.Experiments.Tools;
+using Arrakis.Tools;
 using static TorchSharp.torch;
 
 namespace Arrakis.Experiments;
 
 /// <summary>
 /// The C# twins of the Arrakis seed examples (000 residual decomposer, 002 logit attribution, 003 attention head
-/// composition), plus a hypothesis test. Tools, parameter types and hypothesis functions are checked by the compiler.
+/// composition), plus a hypothesis test, on the built-in tools. Tools, parameter types and hypothesis functions are
+/// checked by the compiler.
 /// </summary>
 public partial class MIExperiment(HookedTransformer model, string saveDir, IToolRegistry tools, Action<string>? warn = null)
     : InterpretabilityBench(model, saveDir, tools, warn)
@@ -16,7 +17,7 @@ public partial class MIExperiment(HookedTransformer model, string saveDir, ITool
 
     /// <summary>Seed 000: the residual stream entering a layer, decomposed into its components.</summary>
     [UseTools("decomposer"), LogExperiment]
-    public IReadOnlyDictionary<string, Tensor> TestResidualDecomposer(Tensor inputIds, int layerIdx, IResidualDecomposer decomposer)
+    public ResidualDecompositionResult TestResidualDecomposer(Tensor inputIds, int layerIdx, IResidualDecomposer decomposer)
     {
         var rd = decomposer.DecomposeResidual(inputIds, layerIdx);
         return rd;
@@ -36,8 +37,8 @@ public partial class MIExperiment(HookedTransformer model, string saveDir, ITool
     }
 
     /// <summary>Seed 003: composition of two heads, by weights and by path patching.</summary>
-    [UseTools("composer")]
-    public Dictionary<string, double> TestAttentionComposer((int Layer, int Head) head1, (int Layer, int Head) head2, double alpha, IAttentionComposer composer)
+    [UseTools("composer"), LogExperiment]
+    public Dictionary<string, object> TestAttentionComposer(HeadIndex head1, HeadIndex head2, double alpha, IAttentionComposer composer)
     {
         var hc = composer.HeadComposition(head1, head2, alpha);
         var app = composer.AttentionPathPatching(InputIds, head1, head2);
@@ -51,18 +52,21 @@ public partial class MIExperiment(HookedTransformer model, string saveDir, ITool
     /// <summary>Does layer 1's residual stream carry the target token's logit more than a random token's?</summary>
     [UseTools("logit"), LogExperiment, TestHypothesis(nameof(RandomTokenLogit), nameof(TargetTokenLogit), Samples = 30, Alpha = 0.05)]
     public double TargetLogit(int targetToken, ILogitAttributor logit) =>
-        logit.TrackTokenCirculation(InputIds, targetToken, nLayers: 2)[^1];
+        logit.TrackTokenCirculation(InputIds, targetToken, nLayers: 2).Steps[^1].LensLogit;
 
     /// <summary>Where a forward pass spends its time and activation memory, per layer and per component.</summary>
     [UseTools("decomposer"), ProfileModel(Granularity.Layer | Granularity.Component)]
-    public int ProfileForward(Tensor inputIds, IResidualDecomposer decomposer) =>
-        decomposer.DecomposeResidual(inputIds, 1).Count;
+    public int ProfileForward(Tensor inputIds, IResidualDecomposer decomposer)
+    {
+        using var rd = decomposer.DecomposeResidual(inputIds, 1);
+        return rd.Components.Count;
+    }
 
     private readonly Random _sampler = new(7);
 
     private double RandomTokenLogit(int targetToken, ILogitAttributor logit) =>
-        logit.TrackTokenCirculation(TinyModel.Tokens(seed: _sampler.Next()), _sampler.Next(TinyModel.Vocab), nLayers: 2)[^1];
+        logit.TrackTokenCirculation(TinyModel.Tokens(seed: _sampler.Next()), _sampler.Next(TinyModel.Vocab), nLayers: 2).Steps[^1].LensLogit;
 
     private double TargetTokenLogit(int targetToken, ILogitAttributor logit) =>
-        logit.TrackTokenCirculation(TinyModel.Tokens(seed: _sampler.Next()), targetToken, nLayers: 2)[^1];
+        logit.TrackTokenCirculation(TinyModel.Tokens(seed: _sampler.Next()), targetToken, nLayers: 2).Steps[^1].LensLogit;
 }

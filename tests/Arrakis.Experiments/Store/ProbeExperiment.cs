@@ -1,5 +1,5 @@
 using Arrakis.Bench;
-using Arrakis.Experiments.Tools;
+using Arrakis.Tools;
 
 namespace Arrakis.Experiments.Store;
 

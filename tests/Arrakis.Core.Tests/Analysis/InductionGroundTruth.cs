@@ -7,9 +7,9 @@ namespace Arrakis.Tests.Analysis;
 /// Test helpers around <see cref="global::Arrakis.HandBuiltInduction"/>, the hand-built two-layer induction circuit used as
 /// ground truth: its heads, repeated sequences and the induction metric.
 /// </summary>
-internal static class HandBuiltInduction
+internal static class InductionGroundTruth
 {
-    public const int Vocab = global::Arrakis.HandBuiltInduction.Vocab, Positions = global::Arrakis.HandBuiltInduction.Positions;
+    public const int Vocab = global::Arrakis.HandBuiltInduction.Vocab, Positions = global::Arrakis.HandBuiltInduction.Positions, DModel = global::Arrakis.HandBuiltInduction.DModel;
     public static readonly HeadIndex PreviousTokenHead = (0, 0), InductionHead = (1, 0), UnrelatedWriter = (0, 1), UnrelatedReader = (1, 1);
 
     public static HookedTransformer Create() => global::Arrakis.HandBuiltInduction.Create();

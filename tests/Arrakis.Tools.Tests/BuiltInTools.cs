@@ -1,0 +1,40 @@
+using Arrakis.Bench.Plugins;
+
+namespace Arrakis.Tools.Tests;
+
+/// <summary>
+/// The plugin host over the built-in folder beside this test assembly (where the three tool plugins are deployed), with
+/// no environment, configuration file or hot reload, loaded once for all tests.
+/// </summary>
+public sealed class BuiltInTools : IDisposable
+{
+    public BuiltInTools()
+    {
+        var options = PluginHostOptions.Resolve(environment: _ => null);
+        options.HotReload = false;
+        Host = new PluginHost(options);
+        Report = Host.Load();
+    }
+
+    public PluginHost Host { get; }
+
+    public PluginLoadReport Report { get; }
+
+    /// <summary>The registry's prototype bound to <paramref name="model"/>, as a bench binds it.</summary>
+    public T Bound<T>(string name, HookedTransformer model) where T : class =>
+        (T)((IModelTool)Host.Registry.Get(name)).WithModel(model);
+
+    public IResidualDecomposer Decomposer(HookedTransformer model) => Bound<IResidualDecomposer>("decomposer", model);
+
+    public ILogitAttributor Logit(HookedTransformer model) => Bound<ILogitAttributor>("logit", model);
+
+    public IAttentionComposer Composer(HookedTransformer model) => Bound<IAttentionComposer>("composer", model);
+
+    public void Dispose() => Host.Dispose();
+}
+
+[CollectionDefinition(Name)]
+public sealed class ToolsCollection : ICollectionFixture<BuiltInTools>
+{
+    public const string Name = "built-in tools";
+}
