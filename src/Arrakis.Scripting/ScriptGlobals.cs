@@ -44,13 +44,14 @@ public class ScriptGlobals
         ArgumentNullException.ThrowIfNull(model);
         _model = new Lazy<HookedTransformer>(model, LazyThreadSafetyMode.ExecutionAndPublication);
         _tokenizer = new Lazy<ArrakisTokenizer?>(tokenizer ?? (() => Model.Tokenizer), LazyThreadSafetyMode.ExecutionAndPublication);
-        Tools = tools ?? EmptyToolRegistry.Instance;
+        IToolRegistry registry = tools ?? EmptyToolRegistry.Instance;
+        Tools = new ModelBoundTools(registry, () => Model);
         Args = args ?? [];
         OutDir = outDir;
         Out = output ?? Console.Out;
         Progress = progress ?? ScriptProgress.None;
         ModelName = modelName;
-        _bench = new Lazy<ScriptBench>(() => new ScriptBench(Model, OutDir, Tools, () => _script), LazyThreadSafetyMode.ExecutionAndPublication);
+        _bench = new Lazy<ScriptBench>(() => new ScriptBench(Model, OutDir, registry, () => _script), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The model (<c>--model</c>), loaded on first use.</summary>
@@ -64,7 +65,10 @@ public class ScriptGlobals
     /// <summary>Whether the model has a tokenizer (loads it).</summary>
     public bool HasTokenizer => _tokenizer.Value is not null;
 
-    /// <summary>The tools: <c>Tools.Get&lt;IResidualDecomposer&gt;("decomposer")</c>, or <c>Tools.Get("decomposer")</c>.</summary>
+    /// <summary>
+    /// The tools: <c>Tools.Get&lt;IResidualDecomposer&gt;("decomposer")</c>, or <c>Tools.Get("decomposer")</c>; tools that
+    /// work on a model (<see cref="IModelTool"/>) come bound to <see cref="Model"/>.
+    /// </summary>
     public IToolRegistry Tools { get; }
 
     /// <summary>
