@@ -23,6 +23,7 @@ namespace Arrakis.Cli
             root.Subcommands.Add(ExperimentsCommand.Create());
             root.Subcommands.Add(InfoCommand.Create());
             root.Subcommands.Add(DemoCommand.Create());
+            root.Subcommands.Add(TrainCommand.Create());
             return root;
         }
 

@@ -21,11 +21,12 @@ public interface IPretrainedModelSource
 /// <summary>
 /// The registry of <see cref="IPretrainedModelSource"/>s. <see cref="HookedTransformer.FromPretrained"/> asks each
 /// registered source in registration order; the first folder returned wins. When none knows a name, it must be an
-/// existing folder: nothing is ever downloaded.
+/// existing folder: nothing is ever downloaded. The models Arrakis ships (<see cref="Zoo.EmbeddedModelZoo"/>:
+/// <c>attn-only-1l</c>, <c>attn-only-2l</c>, <c>gpt2-mini-language</c>) are registered from the start.
 /// </summary>
 public static class ModelZoo
 {
-    private static ImmutableList<IPretrainedModelSource> _sources = [];
+    private static ImmutableList<IPretrainedModelSource> _sources = [Zoo.EmbeddedModelZoo.Instance];
 
     /// <summary>The registered sources, in the order they are asked.</summary>
     public static IReadOnlyList<IPretrainedModelSource> Sources => _sources;

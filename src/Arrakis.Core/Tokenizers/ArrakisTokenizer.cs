@@ -13,6 +13,8 @@ public enum TokenizerKind
     HuggingFaceBpe,
     /// <summary>SentencePiece BPE from a <c>tokenizer.model</c> (Llama, Mistral, Gemma, Phi-3).</summary>
     SentencePiece,
+    /// <summary>Word-level vocabulary from a Hugging Face <c>tokenizer.json</c> with a <c>WordLevel</c> model (<see cref="WordLevelTokenizer"/>; the model zoo's).</summary>
+    WordLevel,
 }
 
 /// <summary>

@@ -51,6 +51,8 @@ public static partial class TokenizerLoader
         var special = SpecialTokenNames.Read(dir);
 
         NotSupportedException? jsonProblem = null;
+        if (File.Exists(json) && WordLevelTokenizer.IsWordLevelJson(json))
+            return FromWordLevel(WordLevelTokenizer.FromFile(json), special);
         if (File.Exists(json))
         {
             try { return FromTokenizerJson(json, special); }
@@ -65,6 +67,20 @@ public static partial class TokenizerLoader
         throw new FileNotFoundException(
             $"{dir}: no tokenizer.json, tokenizer.model, or vocab.json with merges.txt. Found: " +
             string.Join(", ", Directory.GetFiles(dir).Select(Path.GetFileName).Order()) + ".");
+    }
+
+    /// <summary>
+    /// Wraps a <see cref="WordLevelTokenizer"/> (the model zoo's word-level vocabularies). BOS/EOS/PAD come from the
+    /// folder's files when given, else <c>&lt;|endoftext|&gt;</c> is all three when the vocabulary has it.
+    /// </summary>
+    public static ArrakisTokenizer FromWordLevel(WordLevelTokenizer tokenizer) => FromWordLevel(tokenizer, new SpecialTokenNames(null, null, null, null, null, null));
+
+    private static ArrakisTokenizer FromWordLevel(WordLevelTokenizer tokenizer, SpecialTokenNames names)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        var specials = new Dictionary<string, int>(tokenizer.SpecialTokens, StringComparer.Ordinal);
+        int? eot = tokenizer.TokenToId(Gpt2EndOfText);
+        return Wrap(tokenizer, TokenizerKind.WordLevel, tokenizer.Vocabulary, specials, names, eot, eot, eot);
     }
 
     /// <summary>GPT-2 style byte-level BPE from <c>vocab.json</c> (GPT-2's <c>encoder.json</c>) and <c>merges.txt</c> (<c>vocab.bpe</c>).</summary>

@@ -1,0 +1,161 @@
+using System.CommandLine;
+using System.Globalization;
+using Arrakis.Training;
+using Spectre.Console;
+
+namespace Arrakis.Cli.Commands;
+
+/// <summary>
+/// <c>arrakis train --task &lt;induction|language&gt; --out &lt;dir&gt; [--steps N] [--seed S] [--config key=value]… [--resume]</c>:
+/// trains a model on a built-in synthetic task with a live progress bar and writes a model folder, a training checkpoint
+/// and a model card into the output folder.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var task = new Option<string>("--task")
+        {
+            Description = $"The synthetic task: {string.Join(" or ", TrainingTasks.Names)}.",
+            Required = true,
+        };
+        task.AcceptOnlyFromAmong([.. TrainingTasks.Names]);
+        var output = new Option<string>("--out") { Description = "Output folder (model, tokenizer, checkpoint, model card).", Required = true };
+        var steps = new Option<int?>("--steps") { Description = "Optimiser steps (default: the task's)." };
+        var seed = new Option<int?>("--seed") { Description = "Seed of initialisation and data (default 1)." };
+        var config = new Option<string[]>("--config")
+        {
+            Description = "key=value overrides, repeatable: model keys (" + string.Join(", ", TrainingOverrides.ModelKeys) +
+                          ") and training keys (" + string.Join(", ", TrainingOverrides.TrainingKeys) + ").",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var resume = new Option<bool>("--resume") { Description = "Continue the checkpoint in --out (its options; --steps may extend the run)." };
+        var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: all cores)." };
+        var noProgress = new Option<bool>("--no-progress") { Description = "Print a line per evaluation instead of a live progress bar." };
+
+        var command = new Command("train", "Train a model on a built-in synthetic task (induction, language) and save it in the Hugging Face layout.")
+        {
+            task, output, steps, seed, config, resume, threads, noProgress,
+        };
+        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(
+            parse.GetValue(task)!, parse.GetValue(output)!, parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(config) ?? [],
+            parse.GetValue(resume), parse.GetValue(threads), parse.GetValue(noProgress), cancellationToken)));
+        return command;
+    }
+
+    private static int Run(string taskName, string outDir, int? steps, int? seed, string[] overrides, bool resume, int? threads, bool noProgress,
+        CancellationToken cancellationToken)
+    {
+        var console = AnsiConsole.Console;
+        try
+        {
+            if (threads is { } n)
+                TorchSharp.torch.set_num_threads(n);
+            var task = TrainingTasks.Create(taskName);
+            Trainer trainer;
+            HookedTransformer? ownedModel = null;
+            if (resume)
+            {
+                if (!File.Exists(Path.Combine(outDir, TrainerState.FileName)))
+                {
+                    console.MarkupLineInterpolated($"[red]error:[/] --resume: {Path.GetFullPath(outDir)} has no {TrainerState.FileName}.");
+                    return 2;
+                }
+                if (overrides.Length > 0 || seed is not null)
+                {
+                    console.MarkupLine("[red]error:[/] --resume continues the saved run; only --steps may change it.");
+                    return 2;
+                }
+                trainer = Trainer.Resume(outDir, task, o => steps is { } s ? o with { Steps = s } : o);
+            }
+            else
+            {
+                if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !File.Exists(Path.Combine(outDir, TrainerState.FileName)))
+                {
+                    console.MarkupLineInterpolated($"[red]error:[/] {Path.GetFullPath(outDir)} is not empty and holds no training checkpoint; checkpoints replace the folder's content, so give an empty or new folder.");
+                    return 2;
+                }
+                var (cfg, options) = TrainingOverrides.Apply(task.DefaultModelConfig, task.DefaultOptions, overrides);
+                if (steps is { } s)
+                    options = options with { Steps = s };
+                if (seed is { } sd)
+                    options = options with { Seed = sd };
+                options = options.Validate();
+                ownedModel = new HookedTransformer(cfg with { Seed = options.Seed });
+                trainer = new Trainer(ownedModel, task, options, outDir);
+            }
+
+            using (trainer)
+            using (ownedModel)
+            {
+                var cfg = trainer.Model.Cfg;
+                long parameters = trainer.Model.parameters().Sum(p => p.numel());
+                console.MarkupLineInterpolated($"[bold]arrakis train[/] task [green]{task.Name}[/] → {Path.GetFullPath(outDir)}");
+                console.MarkupLineInterpolated(
+                    $"model {cfg.ModelName}: {cfg.NLayers} layers, d_model {cfg.DModel}, {cfg.NHeads} heads × {cfg.DHead}, {(cfg.AttnOnly ? "attention-only" : $"d_mlp {cfg.DMlp}")}, vocab {cfg.DVocab}, n_ctx {cfg.NCtx}, {parameters:N0} parameters");
+                var o = trainer.Options;
+                console.MarkupLineInterpolated(
+                    $"steps {o.Steps} (from {trainer.Step}), batch {o.BatchSize}×{task.SequenceLength}, lr {o.LearningRate:G3} (warm-up {o.WarmupSteps}, cosine to ×{o.MinLearningRateRatio}), weight decay {o.WeightDecay}, clip {o.GradClip}, seed {o.Seed}, {TorchSharp.torch.get_num_threads()} threads");
+
+                TrainingResult result;
+                bool interactive = !noProgress && console.Profile.Capabilities.Interactive;
+                if (interactive)
+                {
+                    result = console.Progress()
+                        .AutoClear(false)
+                        .HideCompleted(false)
+                        .Columns(new ProgressBarColumn(), new PercentageColumn(), new TaskDescriptionColumn { Alignment = Justify.Left })
+                        .Start(ctx =>
+                        {
+                            var bar = ctx.AddTask("starting", maxValue: o.Steps);
+                            bar.Value = trainer.Step;
+                            double? lastEval = null;
+                            return trainer.Run(p =>
+                            {
+                                lastEval = p.EvalLoss ?? lastEval;
+                                bar.Value = p.Step;
+                                bar.Description = Describe(p, lastEval);
+                            }, cancellationToken);
+                        });
+                }
+                else
+                {
+                    result = trainer.Run(p =>
+                    {
+                        if (p.EvalLoss is not null || p.Step == p.TotalSteps || p.Step % Math.Max(1, p.TotalSteps / 20) == 0)
+                            Console.Out.WriteLine(Plain(p));  // plain lines, never wrapped: logs and CI
+                    }, cancellationToken);
+                }
+
+                string card = ModelCard.Write(outDir, trainer.Model, task, result.State);
+                console.MarkupLineInterpolated($"[bold]done[/] in {FormatTime(TimeSpan.FromSeconds(result.State.ElapsedSeconds))}: eval loss {result.FinalEvalLoss:F4}");
+                var table = new Table().AddColumn("metric").AddColumn(new TableColumn("value").RightAligned());
+                foreach (var (k, v) in result.Metrics)
+                    table.AddRow(k, v.ToString("F4", CultureInfo.InvariantCulture));
+                console.Write(table);
+                console.MarkupLineInterpolated($"saved model, tokenizer, checkpoint and model card ({Path.GetFileName(card)}) in {Path.GetFullPath(outDir)}");
+                return 0;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            console.MarkupLineInterpolated($"[yellow]interrupted[/]: checkpoint saved in {Path.GetFullPath(outDir)}; continue with --resume.");
+            return 130;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException or IOException)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return 2;
+        }
+    }
+
+    private static string Describe(TrainingProgress p, double? lastEval) =>
+        Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+            $"step {p.Step}/{p.TotalSteps}  loss {p.SmoothedLoss:F3}{(lastEval is { } e ? $"  eval {e:F3}" : "")}  {p.TokensPerSecond / 1000:F1}k tok/s  lr {p.LearningRate:0.0e0}  elapsed {FormatTime(p.Elapsed)}  ETA {FormatTime(p.Remaining)}"));
+
+    private static string Plain(TrainingProgress p) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"step {p.Step}/{p.TotalSteps}  loss {p.SmoothedLoss:F4}{(p.EvalLoss is { } e ? $"  eval {e:F4}" : "")}  {p.TokensPerSecond / 1000:F1}k tok/s  lr {p.LearningRate:0.00e0}  elapsed {FormatTime(p.Elapsed)}  ETA {FormatTime(p.Remaining)}");
+
+    private static string FormatTime(TimeSpan t) => t.TotalHours >= 1 ? t.ToString(@"h\:mm\:ss") : t.ToString(@"m\:ss");
+}
