@@ -61,6 +61,41 @@ public sealed class ExampleScriptTests(HostFixture fixture)
         Assert.Equal(5, run.Result!["topHeads"]!.AsObject().Count);
     }
 
+    [Theory]
+    [InlineData("decomposer", "TestResidualDecomposer", "Residual stream entering layer 1 (blocks.1.hook_resid_pre) at position 49 of sequence 0")]
+    [InlineData("logit", "TestLogitAttributor", "Direct logit attribution of token 0 at position 49 (sequence 0)")]
+    [InlineData("composer", "TestAttentionComposer", "Composition of L0H0 (writer) into L1H0 (reader)")]
+    public async Task TheSeedExamples_RunThroughTheCommand_WithTheBuiltInTools(string script, string experiment, string expected)
+    {
+        using var dir = new TempFolder();
+        var r = await ArrakisProcess.RunAsync(dir.Path, dir.File(".cache"), null,
+            "run", Path.Combine(Repo.Scripts, script + ".csx"), "--model", "random-gpt2", "--device", "cpu", "--out", "exps");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains(expected, r.Out);
+        var run = Assert.Single(new ExperimentStore(dir.File("exps")).ReadRuns(experiment));
+        Assert.Equal("ok", run.Status);
+        Assert.Equal(script + ".csx", run.SourcePath);
+        switch (script)
+        {
+            case "decomposer":
+                double error = double.Parse(System.Text.RegularExpressions.Regex.Match(r.Out, @"reconstruction error ([0-9.eE+-]+) \(relative\)").Groups[1].Value,
+                    System.Globalization.CultureInfo.InvariantCulture);
+                Assert.True(error <= 1e-4, $"reconstruction error {error}");
+                Assert.Contains("MLP 1 basis", r.Out);
+                break;
+            case "logit":
+                var m = System.Text.RegularExpressions.Regex.Match(r.Out, @"logit (-?[0-9.]+) = Σ \d+ components (-?[0-9.]+)");
+                Assert.True(m.Success, r.Out);
+                Assert.Equal(m.Groups[1].Value, m.Groups[2].Value);
+                Assert.Contains("layer  lens logit", r.Out);
+                break;
+            case "composer":
+                Assert.Contains("Path patching L0H0 → L1H0", r.Out);
+                Assert.Contains("merged head weights (Arrakis's blend, not a composition measure)", r.Out);
+                break;
+        }
+    }
+
     [Fact]
     public async Task TheMainJob_RunsThroughTheCommand_AndTheStoreReadsItBack()
     {

@@ -55,7 +55,7 @@ internal static class ExperimentsCommand
             }).ToList();
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine(JsonSerializer.Serialize(rows, CliJson.Options));
                 return Task.FromResult(ExitCodes.Ok);
             }
             if (rows.Count == 0)
@@ -105,7 +105,7 @@ internal static class ExperimentsCommand
                     ["source"] = source,
                     ["runs"] = JsonSerializer.SerializeToNode(shown, ExperimentJson.RecordOptions),
                 };
-                Console.WriteLine(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine(node.ToJsonString(CliJson.Options));
                 return Task.FromResult(ExitCodes.Ok);
             }
             Console.WriteLine($"{experiment}: {runs.Count} run(s) shown from {dir}; versions {string.Join(", ", s.ListVersions(experiment).Select(x => $"{x.CodeVersion} ({x.Runs})"))}");

@@ -42,7 +42,7 @@ internal static class InfoCommand
             };
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(facts, new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine(JsonSerializer.Serialize(facts, CliJson.Options));
                 return Task.FromResult(ExitCodes.Ok);
             }
             Console.WriteLine($"arrakis        {facts["arrakis"]}");

@@ -26,7 +26,7 @@ internal static class ModelsCommand
             if (parse.GetValue(json))
             {
                 var rows = entries.Select(e => new { name = e.Name, description = e.Description, isDefault = e.Name == defaultModel, card = e.Card });
-                Console.WriteLine(JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine(JsonSerializer.Serialize(rows, CliJson.Options));
                 return Task.FromResult(ExitCodes.Ok);
             }
             if (entries.Count == 1 && parse.GetValue(name) is not null)

@@ -29,7 +29,7 @@ internal static class ToolsCommand
                         failure = p.Failure?.ToString(), reason = p.Reason, warnings = p.Warnings,
                     }),
                 };
-                Console.WriteLine(JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine(JsonSerializer.Serialize(doc, CliJson.Options));
                 return Task.FromResult(ExitCodes.Ok);
             }
             var folders = new Table().AddColumn("plugin folder").AddColumn("from").AddColumn("status");

@@ -1,0 +1,33 @@
+namespace Arrakis.Scripting.Tests;
+
+/// <summary>
+/// A script calling a built-in tool directly through <c>Tools</c>, which hands it out bound to the script's model (the
+/// built-in tool plugins deployed beside the arrakis command).
+/// </summary>
+public sealed class ToolsGlobalTests : IDisposable
+{
+    private readonly TempFolder _dir = new("arrakis-tools-global");
+
+    public void Dispose() => _dir.Dispose();
+
+    private Task<ArrakisProcess.Result> Run(params string[] args) => ArrakisProcess.RunAsync(_dir.Path, Path.Combine(_dir.Path, ".cache"), null, args);
+
+    [Fact]
+    public async Task AScript_GetsTheBuiltInToolsBoundToItsModel()
+    {
+        _dir.File("direct.csx", """
+            using Arrakis.Tools;
+
+            var tokens = tensor(new long[] { 3, 1, 4, 5, 2, 3, 1 });   // the last 1 appeared before, followed by 4
+            var composer = Tools.Get<IAttentionComposer>("composer");
+            Out.WriteLine(composer.AllCompositionScores(CompositionKind.K).Pairs[0]);
+            Out.WriteLine($"largest: {Tools.Get<ILogitAttributor>("logit").LogitAttribution(tokens, 4).Largest.Label}");
+            Out.WriteLine($"tools: {string.Join(", ", Tools.Names)}");
+            """);
+        var r = await Run("run", "direct.csx", "--model", "hand-built-induction");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("CompositionPair { Writer = L0H0, Reader = L1H0, Score = 0.35", r.Out);
+        Assert.Contains("largest: L1H0", r.Out);
+        Assert.Contains("tools: composer, decomposer, logit", r.Out);
+    }
+}
