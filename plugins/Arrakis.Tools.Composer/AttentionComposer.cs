@@ -81,6 +81,18 @@ public sealed class AttentionComposer : IAttentionComposer, IModelTool
         return Report(PathPatching.Run(model, tokens, head1, head2, through, corrupted, metric), CorruptedInput);
     }
 
+    /// <summary>Δ = (z̄ − z)·W_O[head1] added to the chosen inputs of every receiver at once.</summary>
+    public AttentionPathPatchingResult AttentionPathPatching(Tensor inputIds, HeadIndex head1, IReadOnlyList<HeadIndex> receivers, PathInput through = PathInput.All,
+        Func<Tensor, Tensor, Tensor>? metric = null)
+    {
+        ArgumentNullException.ThrowIfNull(receivers);
+        var model = Model;
+        for (int i = 0; i < receivers.Count; i++)
+            ToolArguments.ComposablePair(head1, receivers[i], model.Cfg, nameof(head1), $"receivers[{i}]");
+        var tokens = ToolArguments.Tokens(inputIds, model.Cfg);
+        return Report(PathPatching.RunToReceivers(model, tokens, head1, receivers, through, corrupted: null, metric), MeanAblation);
+    }
+
     /// <summary>Many pairs, up to 16 patched variants per forward pass.</summary>
     public AttentionPathPatchingTable AttentionPathPatching(Tensor inputIds, IReadOnlyList<(HeadIndex Sender, HeadIndex Receiver)> pairs,
         PathInput through = PathInput.All, Tensor? corruptedIds = null, Func<Tensor, Tensor, Tensor>? metric = null)
@@ -153,5 +165,5 @@ public sealed class AttentionComposer : IAttentionComposer, IModelTool
     }
 
     private static AttentionPathPatchingResult Report(PathPatchingResult r, string corruption) =>
-        new(r.Sender, r.Receiver, r.Through, corruption, r.Clean, r.Corrupted, r.Patched);
+        new(r.Sender, r.Receivers, r.Through, corruption, r.Clean, r.Corrupted, r.Patched);
 }

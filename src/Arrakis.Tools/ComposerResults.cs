@@ -88,9 +88,10 @@ public sealed record HeadCompositionResult(
     public void Dispose() => MergedHeadWeights.Dispose();
 }
 
-/// <summary>One sender → receiver path-patching experiment (<see cref="IAttentionComposer.AttentionPathPatching(Tensor, HeadIndex, HeadIndex, PathInput, Func{Tensor, Tensor, Tensor}?)"/>).</summary>
+/// <summary>One path-patching experiment: sender → receiver (<see cref="IAttentionComposer.AttentionPathPatching(Tensor, HeadIndex, HeadIndex, PathInput, Func{Tensor, Tensor, Tensor}?)"/>)
+/// or sender → a set of receivers patched together (<see cref="IAttentionComposer.AttentionPathPatching(Tensor, HeadIndex, IReadOnlyList{HeadIndex}, PathInput, Func{Tensor, Tensor, Tensor}?)"/>).</summary>
 /// <param name="Sender">head1, whose output is corrupted.</param>
-/// <param name="Receiver">head2, whose input(s) receive the corrupted output.</param>
+/// <param name="Receivers">head2 (one head), or the set of heads whose input(s) receive the corrupted output together.</param>
 /// <param name="Through">Which receiver inputs the path enters.</param>
 /// <param name="Corruption"><c>mean-ablation</c> (the sender's mean over batch and positions) or <c>corrupted-input</c>.</param>
 /// <param name="Clean">Metric on the clean run.</param>
@@ -98,7 +99,7 @@ public sealed record HeadCompositionResult(
 /// <param name="Patched">Metric with only the sender → receiver path corrupted.</param>
 public sealed record AttentionPathPatchingResult(
     HeadIndex Sender,
-    HeadIndex Receiver,
+    IReadOnlyList<HeadIndex> Receivers,
     [property: JsonConverter(typeof(JsonStringEnumConverter<PathInput>))] PathInput Through,
     string Corruption,
     double Clean,
@@ -108,17 +109,19 @@ public sealed record AttentionPathPatchingResult(
     /// <summary>The share of the total effect the path carries: (clean − patched)/(clean − corrupted); null when the corruption changes nothing.</summary>
     public double? Fraction => Clean == Corrupted ? null : (Clean - Patched) / (Clean - Corrupted);
 
+    private string ReceiverList => string.Join(", ", Receivers);
+
     internal static Table NewTable() => new("sender", "receiver", "through", "#clean", "#corrupted", "#patched", "#path share");
 
     internal void AddTo(Table table) =>
-        table.Row(Sender.ToString(), Receiver.ToString(), Through.ToString(), Clean, Corrupted, Patched, Fraction is { } f ? Table.Percent(f) : "n/a");
+        table.Row(Sender.ToString(), ReceiverList, Through.ToString(), Clean, Corrupted, Patched, Fraction is { } f ? Table.Percent(f) : "n/a");
 
     /// <inheritdoc />
     public override string ToString()
     {
         var table = NewTable();
         AddTo(table);
-        return table.Render($"Path patching {Sender} → {Receiver} through {Through} ({Corruption}); path share = (clean − patched)/(clean − corrupted)");
+        return table.Render($"Path patching {Sender} → {ReceiverList} through {Through} ({Corruption}); path share = (clean − patched)/(clean − corrupted)");
     }
 }
 

@@ -64,6 +64,23 @@ public interface IAttentionComposer
         Func<Tensor, Tensor, Tensor>? metric = null, PathInput through = PathInput.All);
 
     /// <summary>
+    /// Path patching from sender <paramref name="head1"/> into a set of receivers together, in one patched run: Δ is added
+    /// to the chosen inputs of every receiver at once (Wang et al. patch into a whole class of heads, e.g. all name movers).
+    /// Use it where several heads share one job — in a trained induction model, several induction heads read the same
+    /// previous-token head, and the path into any one of them carries only part of the effect. Definitions otherwise as
+    /// for one pair (mean ablation of the sender; fraction = (clean − patched)/(clean − corrupted)).
+    /// </summary>
+    /// <param name="inputIds">Clean token ids [batch, pos] or [pos].</param>
+    /// <param name="head1">The sender.</param>
+    /// <param name="receivers">One or more distinct heads, each in a later layer than <paramref name="head1"/>.</param>
+    /// <param name="through">Which receiver inputs the path enters (default all).</param>
+    /// <param name="metric">(logits, clean tokens) → [batch]; default: mean log-probability of each next token.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A head out of range.</exception>
+    /// <exception cref="ArgumentException">No receivers, a receiver named twice, or one that cannot compose with the sender.</exception>
+    AttentionPathPatchingResult AttentionPathPatching(Tensor inputIds, HeadIndex head1, IReadOnlyList<HeadIndex> receivers, PathInput through = PathInput.All,
+        Func<Tensor, Tensor, Tensor>? metric = null);
+
+    /// <summary>
     /// Path patching for many sender → receiver pairs at once, batched: each forward pass carries up to 16 patched variants
     /// of the input stacked along the batch, instead of one forward pass per pair. Definitions as for one pair; without
     /// <paramref name="corruptedIds"/> each sender is mean-ablated.

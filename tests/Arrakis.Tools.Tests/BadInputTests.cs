@@ -75,6 +75,9 @@ public sealed class BadInputTests : IDisposable
         Assert.Contains("head1 L0H0 cannot compose into head2 L0H1: the reader (head2) must be in a later layer", same.Message);
         Assert.Contains("i.e. head2.Layer in [1, 2)", same.Message);
         Invalid("pairs[0].Receiver", "cannot compose", () => _composer.AttentionPathPatching(_ids, [((1, 1), (1, 2))]));
+        Invalid("receivers[1]", "head1 L0H0 cannot compose into receivers[1] L0H2", () => _composer.AttentionPathPatching(_ids, (0, 0), new HeadIndex[] { (1, 0), (0, 2) }));
+        OutOfRange("receivers[0]", "a head in [0, 4)", () => _composer.AttentionPathPatching(_ids, (0, 0), new HeadIndex[] { (1, 4) }));
+        Invalid("receivers", "empty", () => _composer.AttentionPathPatching(_ids, (0, 0), Array.Empty<HeadIndex>()));
     }
 
     [Fact]

@@ -112,10 +112,10 @@ public sealed class ComposerTests(BuiltInTools tools)
         var all = composer.AttentionPathPatching(tokens, []);   // empty: every composable pair
 
         Assert.Equal(16, all.Paths.Count);
-        Assert.Equal((new HeadIndex(0, 0), new HeadIndex(1, 0)), (all.Paths[0].Sender, all.Paths[0].Receiver));
+        Assert.Equal((new HeadIndex(0, 0), new HeadIndex(1, 0)), (all.Paths[0].Sender, Assert.Single(all.Paths[0].Receivers)));
         foreach (var path in all.Paths.Where((_, i) => i % 5 == 0))
         {
-            var single = composer.AttentionPathPatching(tokens, path.Sender, path.Receiver);
+            var single = composer.AttentionPathPatching(tokens, path.Sender, Assert.Single(path.Receivers));
             Assert.Equal(single.Patched, path.Patched, 4);
             Assert.Equal(single.Corrupted, path.Corrupted, 4);
         }

@@ -7,7 +7,8 @@ namespace Arrakis;
 /// <summary>
 /// Path patching (Wang et al., Interpretability in the Wild; Goldowsky-Dill et al.): how much of an effect travels from a
 /// sender head to a receiver head along the direct path through the receiver's query, key and/or value input, with every
-/// other path frozen at its clean value.
+/// other path frozen at its clean value; or from a sender into a set of receivers at once (Wang et al. patch the
+/// path into a whole class of heads, e.g. every name mover), for circuits in which several heads share one job.
 /// </summary>
 /// <remarks>
 /// With all other components frozen, corrupting the sender changes the residual stream the receiver reads by exactly
@@ -32,6 +33,36 @@ public static class PathPatching
         Run(model, clean, [(sender, receiver)], through, corrupted, metric)[0];
 
     /// <summary>
+    /// One sender → a set of receivers, patched together in one run: Δ is added to the chosen inputs of every receiver at
+    /// once. The fraction is the share of the sender's total effect that travels through those receivers' inputs.
+    /// </summary>
+    /// <param name="model">The model; its hook options are restored afterwards.</param>
+    /// <param name="clean">Clean tokens [batch, pos].</param>
+    /// <param name="sender">The head whose output is corrupted.</param>
+    /// <param name="receivers">One or more distinct heads, each in a later layer than <paramref name="sender"/>.</param>
+    /// <param name="through">Which receiver inputs the path enters.</param>
+    /// <param name="corrupted">Corrupted tokens of the same shape; <c>null</c> mean-ablates the sender.</param>
+    /// <param name="metric">(logits [batch, pos, d_vocab], clean tokens) → [batch]; averaged over the batch. Default: <see cref="NextTokenLogProb"/>.</param>
+    public static PathPatchingResult RunToReceivers(HookedTransformer model, Tensor clean, HeadIndex sender, IReadOnlyList<HeadIndex> receivers,
+        PathInput through = PathInput.All, Tensor? corrupted = null, Func<Tensor, Tensor, Tensor>? metric = null)
+    {
+        ArgumentNullException.ThrowIfNull(receivers);
+        if (receivers.Count == 0)
+            throw new ArgumentException("receivers is empty; expected at least one receiver head.", nameof(receivers));
+        if (receivers.Distinct().Count() != receivers.Count)
+            throw new ArgumentException($"receivers [{string.Join(", ", receivers)}] names a head twice; expected distinct heads.", nameof(receivers));
+        ArgumentNullException.ThrowIfNull(model);
+        sender.Validate(model.Cfg, nameof(sender));
+        foreach (var r in receivers)
+        {
+            r.Validate(model.Cfg, nameof(receivers));
+            if (sender.Layer >= r.Layer)
+                throw new ArgumentException($"Sender {sender} cannot compose with receiver {r}: every receiver must be in a later layer than the sender.", nameof(receivers));
+        }
+        return Run(model, clean, [(sender, receivers.ToArray())], through, corrupted, metric, maxVariantsPerPass: 1)[0];
+    }
+
+    /// <summary>
     /// Path patching for many sender → receiver pairs, batched: at most <paramref name="maxVariantsPerPass"/> variants per forward pass.
     /// </summary>
     /// <param name="model">The model; its hook options are restored afterwards.</param>
@@ -44,17 +75,27 @@ public static class PathPatching
     public static IReadOnlyList<PathPatchingResult> Run(HookedTransformer model, Tensor clean, IReadOnlyList<(HeadIndex Sender, HeadIndex Receiver)> pairs,
         PathInput through = PathInput.All, Tensor? corrupted = null, Func<Tensor, Tensor, Tensor>? metric = null, int maxVariantsPerPass = 16)
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(pairs);
+        return Run(model, clean, pairs.Select(p => (p.Sender, new[] { p.Receiver })).ToList(), through, corrupted, metric, maxVariantsPerPass);
+    }
+
+    /// <summary>The variants: each a sender and the receivers its corrupted output is patched into, together.</summary>
+    private static IReadOnlyList<PathPatchingResult> Run(HookedTransformer model, Tensor clean, IReadOnlyList<(HeadIndex Sender, HeadIndex[] Receivers)> variants,
+        PathInput through, Tensor? corrupted, Func<Tensor, Tensor, Tensor>? metric, int maxVariantsPerPass)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         var cfg = model.Cfg;
         if ((through & PathInput.All) == 0)
             throw new ArgumentException($"through is {through}; expected Query, Key, Value or a combination.", nameof(through));
-        foreach (var (s, r) in pairs)
+        foreach (var (s, receivers) in variants)
         {
             s.Validate(cfg, "sender");
-            r.Validate(cfg, "receiver");
-            if (s.Layer >= r.Layer)
-                throw new ArgumentException($"Sender {s} cannot compose with receiver {r}: the receiver must be in a later layer than the sender.", nameof(pairs));
+            foreach (var r in receivers)
+            {
+                r.Validate(cfg, "receiver");
+                if (s.Layer >= r.Layer)
+                    throw new ArgumentException($"Sender {s} cannot compose with receiver {r}: the receiver must be in a later layer than the sender.", "pairs");
+            }
         }
         if (maxVariantsPerPass < 1)
             throw new ArgumentOutOfRangeException(nameof(maxVariantsPerPass), maxVariantsPerPass, "expected at least 1.");
@@ -94,10 +135,10 @@ public static class PathPatching
             }
 
             var senderAblation = corruptedInputMetric is null
-                ? SenderAblationMetrics(model, tokens, pairs.Select(p => p.Sender).Distinct().ToList(), corruptedZ, metric, maxVariantsPerPass)
+                ? SenderAblationMetrics(model, tokens, variants.Select(p => p.Sender).Distinct().ToList(), corruptedZ, metric, maxVariantsPerPass)
                 : null;
-            var patched = PatchedMetrics(model, tokens, pairs, through, cleanCache, zNames, corruptedZ, metric, maxVariantsPerPass);
-            return pairs.Select((p, i) => new PathPatchingResult(p.Sender, p.Receiver, through, cleanMetric,
+            var patched = PatchedMetrics(model, tokens, variants, through, cleanCache, zNames, corruptedZ, metric, maxVariantsPerPass);
+            return variants.Select((p, i) => new PathPatchingResult(p.Sender, p.Receivers, through, cleanMetric,
                 corruptedInputMetric ?? senderAblation![p.Sender], patched[i])).ToList();
         }
         finally
@@ -134,14 +175,14 @@ public static class PathPatching
     }
 
     /// <summary>The metric with Δ = (z′ − z)·W_O[sender] added to each receiver's chosen inputs only.</summary>
-    private static double[] PatchedMetrics(HookedTransformer model, Tensor tokens, IReadOnlyList<(HeadIndex Sender, HeadIndex Receiver)> pairs,
+    private static double[] PatchedMetrics(HookedTransformer model, Tensor tokens, IReadOnlyList<(HeadIndex Sender, HeadIndex[] Receivers)> variants,
         PathInput through, ActivationCache cleanCache, List<string> zNames, Tensor[] corruptedZ, Func<Tensor, Tensor, Tensor> metric, int maxVariants)
     {
         var cfg = model.Cfg;
         int group = cfg.NHeads / cfg.EffectiveKeyValueHeads;
         long batch = tokens.shape[0];
-        var results = new double[pairs.Count];
-        var indexed = pairs.Select((p, i) => (p.Sender, p.Receiver, Index: i)).ToArray();
+        var results = new double[variants.Count];
+        var indexed = variants.Select((p, i) => (p.Sender, p.Receivers, Index: i)).ToArray();
         foreach (var chunk in indexed.Chunk(maxVariants))
         {
             using var scope = NewDisposeScope();
@@ -153,7 +194,7 @@ public static class PathPatching
                 return dz.matmul(model.blocks[s.Layer].attn.W_O.detach()[s.Head]);
             }).ToArray();
             var hooks = new List<Hook>();
-            foreach (var layer in chunk.Select(v => v.Receiver.Layer).Distinct())
+            foreach (var layer in chunk.SelectMany(v => v.Receivers).Select(r => r.Layer).Distinct())
             {
                 foreach (var (flag, point, kvShared) in new[] { (PathInput.Query, "hook_q_input", false), (PathInput.Key, "hook_k_input", true), (PathInput.Value, "hook_v_input", true) })
                 {
@@ -164,11 +205,11 @@ public static class PathPatching
                         var patched = x.clone();
                         for (int v = 0; v < chunk.Length; v++)
                         {
-                            if (chunk[v].Receiver.Layer != layer)
-                                continue;
                             long row = v * batch;
-                            int head = kvShared ? chunk[v].Receiver.Head / group : chunk[v].Receiver.Head;
-                            patched[TensorIndex.Slice(row, row + batch), .., head] += deltas[v];
+                            // Grouped-query attention: receivers that share a key/value head receive Δ once there.
+                            var heads = chunk[v].Receivers.Where(r => r.Layer == layer).Select(r => kvShared ? r.Head / group : r.Head).Distinct();
+                            foreach (int head in heads)
+                                patched[TensorIndex.Slice(row, row + batch), .., head] += deltas[v];
                         }
                         return patched;
                     }));

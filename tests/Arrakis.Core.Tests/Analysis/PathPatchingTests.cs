@@ -73,6 +73,54 @@ public class PathPatchingTests
     }
 
     [Fact]
+    public void PatchingIntoOneReceiver_EqualsThePair_AndAReceiverThatDoesNotReadTheSenderAddsNothing()
+    {
+        using var scope = NewDisposeScope();
+        using var model = InductionGroundTruth.Create();
+        var tokens = InductionGroundTruth.RepeatedSequences(8);
+        var pair = PathPatching.Run(model, tokens, InductionGroundTruth.PreviousTokenHead, InductionGroundTruth.InductionHead, PathInput.Key,
+            metric: InductionGroundTruth.InductionMetric);
+        var one = PathPatching.RunToReceivers(model, tokens, InductionGroundTruth.PreviousTokenHead, [InductionGroundTruth.InductionHead], PathInput.Key,
+            metric: InductionGroundTruth.InductionMetric);
+        var both = PathPatching.RunToReceivers(model, tokens, InductionGroundTruth.PreviousTokenHead,
+            [InductionGroundTruth.InductionHead, InductionGroundTruth.UnrelatedReader], PathInput.Key, metric: InductionGroundTruth.InductionMetric);
+        Assert.Equal(pair.Patched, one.Patched, 5);
+        Assert.Equal(pair.Corrupted, one.Corrupted, 5);
+        Assert.Equal([InductionGroundTruth.InductionHead, InductionGroundTruth.UnrelatedReader], both.Receivers);
+        // The hand-built L1H1 reads nothing (its weights are zero), so adding Δ to its key too changes nothing.
+        Assert.Equal(pair.Patched, both.Patched, 5);
+    }
+
+    [Fact]
+    public void PatchingIntoReceiversThatShareAKeyValueHead_AddsDeltaOnceThere()
+    {
+        using var scope = NewDisposeScope();
+        using var model = TestModels.Create("llama");   // 4 query heads, 2 key/value heads: heads 0 and 1 share one
+        var tokens = TestModels.Tokens(2, 6);
+        var head0 = PathPatching.RunToReceivers(model, tokens, (0, 2), [(1, 0)], PathInput.Key);
+        var shared = PathPatching.RunToReceivers(model, tokens, (0, 2), [(1, 0), (1, 1)], PathInput.Key);
+        var separate = PathPatching.RunToReceivers(model, tokens, (0, 2), [(1, 0), (1, 2)], PathInput.Key);
+        Assert.Equal(head0.Patched, shared.Patched, 5);
+        Assert.NotEqual(head0.Patched, separate.Patched, 5);
+        // Through the query, each query head is its own input.
+        var q0 = PathPatching.RunToReceivers(model, tokens, (0, 2), [(1, 0)], PathInput.Query);
+        var q01 = PathPatching.RunToReceivers(model, tokens, (0, 2), [(1, 0), (1, 1)], PathInput.Query);
+        Assert.NotEqual(q0.Patched, q01.Patched, 5);
+    }
+
+    [Fact]
+    public void ReceiverSets_ThatAreEmptyRepeatedOrCannotCompose_AreRejected()
+    {
+        using var model = TestModels.Create("gpt2");
+        var tokens = TestModels.Tokens(1, 4);
+        Assert.Contains("empty", Assert.Throws<ArgumentException>(() => PathPatching.RunToReceivers(model, tokens, (0, 0), [])).Message);
+        Assert.Contains("twice", Assert.Throws<ArgumentException>(() => PathPatching.RunToReceivers(model, tokens, (0, 0), [(1, 1), (1, 1)])).Message);
+        var e = Assert.Throws<ArgumentException>(() => PathPatching.RunToReceivers(model, tokens, (1, 0), [(1, 1)]));
+        Assert.Equal("receivers", e.ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => PathPatching.RunToReceivers(model, tokens, (0, 0), [(1, 7)]));
+    }
+
+    [Fact]
     public void PairsThatCannotCompose_AreRejected()
     {
         using var model = TestModels.Create("gpt2");
