@@ -7,8 +7,10 @@
 // random baseline, path-patches the previous-token → induction-head path through the key, attributes the correct
 // logit to every component (direct logit attribution) and saves the summary as the experiment "induction-circuit".
 //
-// Model: until the model zoo ships the trained attn-only-2l, the default model is `hand-built-induction`, a stand-in
-// whose weights are set by hand (see `arrakis models hand-built-induction`); the script reads no constant of it.
+// Model: the zoo's trained attn-only-2l by default (`arrakis models attn-only-2l` shows its card); the script reads no
+// constant of it and runs on any two-layer model, e.g. `--model hand-built-induction`, whose circuit is set by hand.
+// A trained model spreads induction over several heads, so the path is patched into the strongest induction head and
+// into every head that scores ≥ 0.5 together (Wang et al. patch into a class of heads the same way).
 
 int sequences = Args.Count > 0 ? int.Parse(Args[0]) : 32;
 int seed = Args.Count > 1 ? int.Parse(Args[1]) : 0;
@@ -73,6 +75,8 @@ var summary = Bench.Record("induction-circuit", new Dictionary<string, object?> 
     // Path patching: mean-ablate the sender along the direct path into the receiver's key only.
     var control = writers.Last();
     var paths = PathPatching.Run(Model, tokens, [(previousTokenHead, inductionHead), (control, inductionHead)], PathInput.Key, metric: InductionMetric);
+    var inductionHeads = heads.Where(x => x.Layer == inductionHead.Layer && (x == inductionHead || indScore[x.Layer, x.Head] >= 0.5)).ToList();
+    var intoAll = PathPatching.RunToReceivers(Model, tokens, previousTokenHead, inductionHeads, PathInput.Key, metric: InductionMetric);
     bar.Advance();
 
     // Direct logit attribution of the correct next token at the last predictable position, averaged over sequences.
@@ -101,6 +105,9 @@ var summary = Bench.Record("induction-circuit", new Dictionary<string, object?> 
         ["controlHead"] = control.ToString(),
         // The control path's change of the metric, as a share of the circuit path's total effect.
         ["controlFraction"] = (paths[1].Clean - paths[1].Patched) / (paths[0].Clean - paths[0].Corrupted),
+        ["inductionHeads"] = string.Join(", ", inductionHeads),
+        ["pathIntoAllPatched"] = intoAll.Patched,
+        ["pathIntoAllFraction"] = intoAll.Fraction,
         ["topDla"] = dla[0].Label,
         ["topDlaValue"] = dla[0].Value,
         ["dla"] = dla.Take(5).ToDictionary(x => x.Label, x => (object?)x.Value),
@@ -117,6 +124,7 @@ Out.WriteLine($"  induction head        {summary["inductionHead"]}  score {F(sum
 Out.WriteLine($"  K-composition         {summary["previousTokenHead"]} → {summary["inductionHead"]}  {F(summary["kComposition"])}  (rank {summary["kCompositionRank"]} among earlier heads; random baseline {F(summary["kBaseline"])})");
 Out.WriteLine($"  path patching (key)   clean {F(summary["pathClean"])}, sender ablated {F(summary["pathCorrupted"])}, path patched {F(summary["pathPatched"])}");
 Out.WriteLine($"                        the {summary["previousTokenHead"]} → {summary["inductionHead"]} key path carries {(double)summary["pathFraction"]!:P0} of the effect; control {summary["controlHead"]} → {summary["inductionHead"]}: {(double)summary["controlFraction"]!:P0}");
+Out.WriteLine($"                        into every induction head ({summary["inductionHeads"]}) together: {(double)summary["pathIntoAllFraction"]!:P0}");
 Out.WriteLine($"  direct logit attribution of the correct token (top components):");
 foreach (var (label, value) in (Dictionary<string, object?>)summary["dla"]!)
     Out.WriteLine($"      {label,-10} {F(value),8}");

@@ -9,7 +9,7 @@ internal sealed class ScriptCommandOptions
 {
     public readonly Option<string?> Model = new("--model", "-m")
     {
-        Description = $"A model name (see `arrakis models`) or a model folder. Default: {ModelCatalog.PreferredDefault} (until the zoo ships it: {HandBuiltInduction.Name}).",
+        Description = $"A model name (see `arrakis models`) or a model folder. Default: {ModelCatalog.DefaultModel}.",
         HelpName = "NAME|DIR",
     };
 

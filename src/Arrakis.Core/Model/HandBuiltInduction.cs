@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace Arrakis;
 
 /// <summary>
-/// A two-layer attention-only model whose weights are set by hand to implement an induction circuit: the stand-in for
-/// the zoo's trained <c>attn-only-2l</c> until the zoo ships it. Residual subspaces: current token, position, previous
+/// A two-layer attention-only model whose weights are set by hand to implement an induction circuit: ground truth by
+/// construction (the trained counterpart is the zoo's <c>attn-only-2l</c>). Residual subspaces: current token, position, previous
 /// token, output, junk. L0H0 attends to the previous position and copies its token into "previous token"; L1H0's
 /// query reads the current token and its key reads "previous token" (K-composition with L0H0) and it copies the
 /// attended token into "output", which the unembedding reads. L0H1 and L1H1 attend uniformly and write only junk.

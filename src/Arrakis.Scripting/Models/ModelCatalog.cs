@@ -15,19 +15,19 @@ public sealed record ModelEntry(string Name, string Description, string? Card, F
 public sealed record ModelSource(string Name, Func<HookedTransformer> Load, Func<ArrakisTokenizer?>? LoadTokenizer);
 
 /// <summary>
-/// The models <c>--model NAME|DIR</c> knows: the built-in <c>hand-built-induction</c> (the default until the model zoo
-/// ships <c>attn-only-2l</c>: a hand-set induction circuit standing in for it) and <c>random-FAMILY</c> (a randomly
+/// The models <c>--model NAME|DIR</c> knows: the built-in <c>hand-built-induction</c> (an induction circuit whose weights
+/// are set by hand: the ground truth to check a tool against) and <c>random-FAMILY</c> (a randomly
 /// initialised <see cref="HookedAutoConfig"/> model of each family), then every name a registered model zoo knows
 /// (<see cref="ModelZoo"/>), then any model folder <see cref="HookedTransformer.FromPretrained"/> reads.
 /// </summary>
 public static class ModelCatalog
 {
-    /// <summary>The zoo model that becomes the default once a registered zoo ships it.</summary>
+    /// <summary>The default model: the zoo's trained two-layer attention-only model (shipped in Arrakis.Core).</summary>
     public const string PreferredDefault = "attn-only-2l";
 
     /// <summary>
     /// The model scripts get when no <c>--model</c> is given: the zoo's <c>attn-only-2l</c> when a registered zoo knows
-    /// it, otherwise the built-in stand-in <c>hand-built-induction</c>.
+    /// it (the embedded zoo always does), otherwise the built-in <c>hand-built-induction</c>.
     /// </summary>
     public static string DefaultModel =>
         ModelZoo.KnownNames.Contains(PreferredDefault, StringComparer.OrdinalIgnoreCase) ? PreferredDefault : HandBuiltInduction.Name;
@@ -58,10 +58,11 @@ public static class ModelCatalog
         var entries = new List<ModelEntry>
         {
             new(HandBuiltInduction.Name,
-                "2-layer attention-only model with a hand-set induction circuit (stand-in for the zoo's attn-only-2l)",
+                "2-layer attention-only model with a hand-set induction circuit (ground truth by construction)",
                 """
                 # hand-built-induction
-                Stand-in for the zoo's trained `attn-only-2l` until the model zoo ships it: weights set by hand, not trained.
+                An induction circuit whose weights are set by hand, not trained: the answer is known, so a tool can be checked against it
+                (the trained counterpart is the zoo's `attn-only-2l`).
                 - 2 layers, attention only, 2 heads per layer, d_model 44, d_head 16, vocabulary 8, context 16, no layer norm.
                 - Circuit (ground truth by construction): L0H0 is a previous-token head; L1H0 is an induction head whose key reads
                   L0H0's output (K-composition); L0H1 and L1H1 attend uniformly and write to unused dimensions.
