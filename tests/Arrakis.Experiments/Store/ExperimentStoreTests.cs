@@ -5,12 +5,18 @@ using static TorchSharp.torch;
 
 namespace Arrakis.Experiments.Store;
 
+/// <summary>The store's behaviour; the bench here runs on the smallest shipped model, which none of these tests depend on.</summary>
+[Collection(ShippedModelsCollection.Name)]
 public sealed class ExperimentStoreTests : IDisposable
 {
-    private readonly ExperimentFixture _f = new();
+    private readonly ExperimentFixture _f;
     private readonly ProbeExperiment _probe;
 
-    public ExperimentStoreTests() => _probe = new ProbeExperiment(_f.Model, _f.SaveDir, _f.Registry, _f.Warnings.Add);
+    public ExperimentStoreTests(ShippedModels models)
+    {
+        _f = new ExperimentFixture(models.AttnOnly1L);
+        _probe = new ProbeExperiment(_f.Model, _f.SaveDir, _f.Registry, _f.Warnings.Add);
+    }
 
     public void Dispose() => _f.Dispose();
 
