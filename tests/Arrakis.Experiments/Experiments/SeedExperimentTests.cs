@@ -195,6 +195,32 @@ public sealed class SeedExperimentTests(ShippedModels models)
         Assert.True(Math.Abs(lead) < (h.AlternativeMean - h.NullMean) / 5, $"1 layer {lead:F3} vs 2 layers {h.AlternativeMean - h.NullMean:F3}");
     }
 
+    /// <summary>
+    /// The control the shipped models cannot give: attn-only-2l's architecture with random weights (seeded) fails what the
+    /// trained model passes, so the assertions above are about training, not about the architecture or the tools.
+    /// </summary>
+    [Fact]
+    public void UntrainedTwin_HasNoInductionToFind()
+    {
+        using var untrained = new HookedTransformer(models.AttnOnly2L.Cfg with { Seed = 11 });
+        using var f = new ExperimentFixture(untrained, sampleSeed: 1);
+
+        // The repeated token after layer 1: measured lens ranks 71, 199, 12, 29 for seeds 1–4 (trained: 0 for all of 1–12);
+        // a random ranking would put it first with probability 1/300.
+        for (int seed = 1; seed <= 4; seed++)
+        {
+            using Tensor inputIds = MIExperiment.RepeatedTokens(seed);
+            var directMoves = Assert.IsType<TokenCirculationResult>(f.Experiment.TestLogitAttributor(inputIds, (int)inputIds[0, 1].item<long>(), 2)["direct_moves"]);
+            Assert.NotEqual(0, directMoves.Steps[1].LensRank);
+        }
+
+        // The hypothesis: measured lead −0.03 logits, p = 0.88 (trained: 11.6 logits, p ≈ 4e-30).
+        f.Experiment.RepeatedTokenLead(20);
+        HypothesisResult h = f.Experiment.LastRun!.Hypothesis!;
+        Assert.False(h.RejectNull, $"{h}");
+        Assert.True(Math.Abs(h.AlternativeMean - h.NullMean) < 1, $"{h}");
+    }
+
     [Fact]
     public void Tools_AreResolvedOnEveryCall_SoAReplacedToolIsUsed()
     {
