@@ -95,7 +95,8 @@ public sealed class ExperimentStoreTests : IDisposable
     public async Task ConcurrentWriters_LoseNoRecord()
     {
         ExperimentInfo info = Info("aaaaaaaaaaaa", "src");
-        // Separate stores, as separate processes have; the append lock is an OS file lock, held per open file.
+        // Separate stores on 8 threads of one process: POSIX record locks do not exclude two handles of one process, so
+        // the store's in-process gate must (TwoProcessStoreTests covers separate processes).
         await Task.WhenAll(Enumerable.Range(0, 8).Select(writer => Task.Run(() =>
         {
             var store = new ExperimentStore(_f.SaveDir);

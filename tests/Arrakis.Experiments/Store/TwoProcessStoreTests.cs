@@ -37,7 +37,7 @@ public sealed class TwoProcessStoreTests : IDisposable
         try
         {
             // Both have loaded libtorch and built their bench before either appends.
-            // (A file, not a line on standard output: the child's output reached this process only when it exited.)
+            // (Ready files, not a line on standard output: under the test host a child's "ready" line arrived only when it exited.)
             var deadline = DateTime.UtcNow.AddMinutes(2);
             while (!writers.All(w => File.Exists($"{goFile}.{w}.ready")))
             {
