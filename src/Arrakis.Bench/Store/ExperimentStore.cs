@@ -166,5 +166,4 @@ public sealed class ExperimentStore
 
     /// <summary>Takes the experiment's exclusive append lock (see <see cref="StoreLock"/>).</summary>
     private static StoreLock AcquireLock(string dir) => StoreLock.Acquire(Path.Combine(dir, LockFile), exclusive: true, LockTimeout)!;
-
 }
