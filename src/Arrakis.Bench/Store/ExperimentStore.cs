@@ -13,12 +13,13 @@ namespace Arrakis.Bench;
 /// {experiment}/runs.jsonl              one ExperimentRecord per line, only ever appended
 /// {experiment}/versions/{hash}.cs      the source of each code version, written once
 /// {experiment}/tensors/{runId}-{n}.safetensors  large tensors of a run (see ExperimentJson)
-/// {experiment}/.lock                   held while a record is appended
+/// {experiment}/.lock                   locked while a record is appended (exclusively) or the runs are read (shared)
 /// </code>
-/// Appends are serialised by an exclusive lock on <c>.lock</c> (an OS file lock, so two processes are safe) and
-/// each record is one write of one line, flushed to disk; version sources and sidecars are written to a temporary
-/// file and moved into place without overwriting. A line that does not parse (say, a process killed mid-write)
-/// is skipped with a warning naming the file and line; the other records stay readable.
+/// Appends are serialised by an exclusive lock on <c>.lock</c> — an OS record lock, so two processes are safe, plus
+/// an in-process gate (see <see cref="StoreLock"/>) — and each record is one write of one line, flushed to disk;
+/// readers take the lock shared, so they never see half a record. Version sources and sidecars are written to a
+/// temporary file and moved into place without overwriting. A line that does not parse (say, a process killed
+/// mid-write) is skipped with a warning naming the file and line; the other records stay readable.
 /// </remarks>
 public sealed class ExperimentStore
 {
@@ -87,7 +88,7 @@ public sealed class ExperimentStore
         AtomicFile.WriteNew(Path.Combine(versions, info.CodeVersion + ".cs"), Encoding.UTF8.GetBytes(info.Source));
 
         byte[] line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(record, ExperimentJson.RecordOptions) + "\n");
-        using FileStream gate = AcquireLock(dir);
+        using StoreLock gate = AcquireLock(dir);
         using var runs = new FileStream(Path.Combine(dir, RunsFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
         if (runs.Length > 0)
         {
@@ -106,6 +107,8 @@ public sealed class ExperimentStore
         string path = Path.Combine(ExperimentDirectory(experiment), RunsFile);
         if (!File.Exists(path)) return [];
         var records = new List<ExperimentRecord>();
+        // A shared lock, when the store has a lock file this process may open: no record is read while it is being written.
+        using StoreLock? gate = StoreLock.Acquire(Path.Combine(ExperimentDirectory(experiment), LockFile), exclusive: false, LockTimeout);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         using var reader = new StreamReader(stream, Encoding.UTF8);
         int number = 0;
@@ -161,21 +164,6 @@ public sealed class ExperimentStore
         return File.Exists(path) ? File.ReadAllText(path, Encoding.UTF8) : null;
     }
 
-    /// <summary>Takes the experiment's exclusive append lock (an OS lock: held against other processes too).</summary>
-    private static FileStream AcquireLock(string dir)
-    {
-        string path = Path.Combine(dir, LockFile);
-        DateTime deadline = DateTime.UtcNow + LockTimeout;
-        for (int attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(Math.Min(50, 1 + attempt));
-            }
-        }
-    }
+    /// <summary>Takes the experiment's exclusive append lock (see <see cref="StoreLock"/>).</summary>
+    private static StoreLock AcquireLock(string dir) => StoreLock.Acquire(Path.Combine(dir, LockFile), exclusive: true, LockTimeout)!;
 }

@@ -5,12 +5,18 @@ using static TorchSharp.torch;
 
 namespace Arrakis.Experiments.Store;
 
+/// <summary>The store's behaviour; the bench here runs on the smallest shipped model, which none of these tests depend on.</summary>
+[Collection(ShippedModelsCollection.Name)]
 public sealed class ExperimentStoreTests : IDisposable
 {
-    private readonly ExperimentFixture _f = new();
+    private readonly ExperimentFixture _f;
     private readonly ProbeExperiment _probe;
 
-    public ExperimentStoreTests() => _probe = new ProbeExperiment(_f.Model, _f.SaveDir, _f.Registry, _f.Warnings.Add);
+    public ExperimentStoreTests(ShippedModels models)
+    {
+        _f = new ExperimentFixture(models.AttnOnly1L);
+        _probe = new ProbeExperiment(_f.Model, _f.SaveDir, _f.Registry, _f.Warnings.Add);
+    }
 
     public void Dispose() => _f.Dispose();
 
@@ -89,7 +95,8 @@ public sealed class ExperimentStoreTests : IDisposable
     public async Task ConcurrentWriters_LoseNoRecord()
     {
         ExperimentInfo info = Info("aaaaaaaaaaaa", "src");
-        // Separate stores, as separate processes have; the append lock is an OS file lock, held per open file.
+        // Separate stores on 8 threads of one process: POSIX record locks do not exclude two handles of one process, so
+        // the store's in-process gate must (TwoProcessStoreTests covers separate processes).
         await Task.WhenAll(Enumerable.Range(0, 8).Select(writer => Task.Run(() =>
         {
             var store = new ExperimentStore(_f.SaveDir);
