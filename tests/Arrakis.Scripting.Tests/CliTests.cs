@@ -97,11 +97,23 @@ public sealed class CliTests : IDisposable
         string? line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(2));
         Assert.Equal("started", line);
         await Task.Delay(200);
-        Assert.Equal(0, Kill(process.Id, 2)); // SIGINT, as Ctrl+C sends
+        Assert.Equal(0, Kill(process.Id, InterruptSignal())); // SIGINT, as Ctrl+C sends
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(130, process.ExitCode);
         Assert.Contains("arrakis: cancelled", await stderr);
         Assert.False(File.Exists(Path.Combine(_dir.Path, "exps", "slow", "runs.jsonl")));
+    }
+
+    /// <summary>
+    /// SIGINT (2), unless this process inherited it ignored — as a job started with <c>&amp;</c> by a non-interactive shell
+    /// does, and its children after it: .NET then leaves it ignored, as Unix programs should, so the child would never see
+    /// it. SIGTERM (15) then, which arrakis turns into the same cancellation.
+    /// </summary>
+    private static int InterruptSignal()
+    {
+        string? ignored = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        bool sigintIgnored = ignored is not null && (Convert.ToUInt64(ignored["SigIgn:".Length..].Trim(), 16) & (1UL << (2 - 1))) != 0;
+        return sigintIgnored ? 15 : 2;
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]

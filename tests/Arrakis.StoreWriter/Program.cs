@@ -1,6 +1,6 @@
 // Usage: Arrakis.StoreWriter <saveDir> <writer> <count> <goFile>
 // Creates <goFile>.<writer>.ready, waits until <goFile> exists (so two writers start appending at the same moment), records <count>
-// runs of WriterBench.Append into <saveDir>, prints "done <count>". Payloads are WriterPayload.For(writer, index).
+// runs of WriterBench.Append into <saveDir> (after the first, waiting for the other writer's first), prints "done <count>". Payloads are WriterPayload.For(writer, index).
 using Arrakis;
 using Arrakis.StoreWriter;
 
@@ -35,6 +35,22 @@ while (!File.Exists(goFile))
     Thread.Sleep(1);
 }
 
-for (int i = 0; i < count; i++) bench.Append(writer, i, WriterPayload.For(writer, i));
+// After its first record, each writer waits for the other's first record, so both are mid-run at the same time whatever
+// the scheduler does (under load, one process could otherwise finish before the other starts).
+var store = new Arrakis.Bench.ExperimentStore(saveDir);
+deadline = DateTime.UtcNow.AddMinutes(2);
+for (int i = 0; i < count; i++)
+{
+    bench.Append(writer, i, WriterPayload.For(writer, i));
+    while (i == 0 && store.ReadRuns("Append").Count < 2)
+    {
+        if (DateTime.UtcNow > deadline)
+        {
+            Console.Error.WriteLine("the other writer wrote nothing within 2 minutes");
+            return 4;
+        }
+        Thread.Sleep(1);
+    }
+}
 Console.WriteLine($"done {count}");
 return 0;
