@@ -49,16 +49,18 @@ internal sealed class SafetensorsMapping : IDisposable
         long offset = dataStart + info.DataBegin;
         if (offset % size != 0)
             return null;
-        var mapping = Mapping(type, size, info.Name);
-        // The header was validated against the file length the mapping covers: offset + bytes <= _fileLength.
-        using var flat = mapping.narrow(0, offset / size, info.ElementCount);
-        return flat.view(info.ShapeArray());
+        // Copying loads (positioned reads) are safe from several threads; the lock keeps mapped loads so.
+        lock (_byType)
+        {
+            var mapping = _byType.TryGetValue(type, out var existing) ? existing : Map(type, size, info.Name);
+            // The header was validated against the file length the mapping covers: offset + bytes <= _fileLength.
+            using var flat = mapping.narrow(0, offset / size, info.ElementCount);
+            return flat.view(info.ShapeArray());
+        }
     }
 
-    private Tensor Mapping(ScalarType type, long elementSize, string tensorName)
+    private Tensor Map(ScalarType type, long elementSize, string tensorName)
     {
-        if (_byType.TryGetValue(type, out var existing))
-            return existing;
         string source = OperatingSystem.IsLinux() ? $"/proc/self/fd/{_handle.DangerousGetHandle()}" : _path;
         Tensor mapping;
         try
@@ -77,8 +79,11 @@ internal sealed class SafetensorsMapping : IDisposable
     /// <summary>Drops this object's references; mappings still used by loaded tensors stay until those are disposed.</summary>
     public void Dispose()
     {
-        foreach (var t in _byType.Values)
-            t.Dispose();
-        _byType.Clear();
+        lock (_byType)
+        {
+            foreach (var t in _byType.Values)
+                t.Dispose();
+            _byType.Clear();
+        }
     }
 }

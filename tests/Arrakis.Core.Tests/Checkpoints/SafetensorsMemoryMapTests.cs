@@ -232,4 +232,42 @@ public class SafetensorsMemoryMapTests
         parameter.Dispose();
         Assert.Equal(0, MappedRegions(path));
     }
+
+    [Fact]
+    public void FileTruncatedBeforeTheFirstMappedLoad_IsTheProjectsException_NotACrash()
+    {
+        using var dir = new TempDirectory();
+        string path = WriteSample(dir);
+        using var file = SafetensorsFile.Open(path, memoryMap: true);
+        // Another process shortens the file after its header was validated but before anything was mapped.
+        using (var truncate = System.Diagnostics.Process.Start("truncate", ["-s", "100", path]))
+            truncate.WaitForExit();
+        Assert.Equal(100, new FileInfo(path).Length);
+
+        var error = Assert.Throws<CheckpointFormatException>(() => file.Load("a"));
+        Assert.StartsWith($"{path}: tensor 'a': the file could not be memory-mapped (", error.Message);
+        Assert.Equal(0, MappedRegions(path));
+    }
+
+    [Fact]
+    public void ShardedFolder_IsMappedShardByShard()
+    {
+        using var dir = new TempDirectory();
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var tensors = Enumerable.Range(0, 4).ToDictionary(i => $"w{i}", _ => randn(32, 32));
+        var shards = SafetensorsWriter.SaveSharded(dir.Path, tensors, maxShardBytes: 2 * 32 * 32 * 4);
+        Assert.True(shards.Count >= 2, $"expected several shards, got {shards.Count}");
+
+        using (var folder = CheckpointFolder.Open(dir.Path, memoryMap: true))
+        {
+            Assert.True(folder.MemoryMapped);
+            Assert.All(folder.Files, f => Assert.True(f.MemoryMapped));
+            foreach (var (name, expected) in tensors)
+                Assert.True(folder.Load(name).eq(expected).all().item<bool>(), name);
+            Assert.All(folder.Files, f => Assert.True(MappedRegions(f.Path) == 1, $"{f.Path} is not mapped once"));
+        }
+        using (var copied = CheckpointFolder.Open(dir.Path))
+            Assert.False(copied.MemoryMapped);
+    }
 }
