@@ -221,7 +221,7 @@ public sealed class SafetensorsFile : IDisposable
         using var shaped = mapped.view(destination.shape);
         using (torch.no_grad())
         {
-            // TorchSharp 0.107's in-place methods may hand back the destination object itself: dispose only a new wrapper.
+            // TorchSharp 0.107's set_ hands back the destination object itself (disposing it would dispose the parameter).
             var result = destination.set_(shaped);
             if (!ReferenceEquals(result, destination))
                 result.Dispose();
