@@ -12,7 +12,10 @@ namespace Arrakis.Benchmarks;
 /// file is in the page cache. Baseline: <c>cat file &gt; /dev/null</c>'s work (sequential reads into one reused
 /// 128 KiB buffer). Second reference: the same reads into freshly allocated memory of the file's size, which pays the
 /// page faults any loader that keeps the tensors must pay. Last: reading into tensors that already exist (a constructed
-/// model's parameters), which isolates the loader's own cost from first-touch page faults.
+/// model's parameters), which isolates the loader's own cost from first-touch page faults. Then memory-mapped loading
+/// (<c>SafetensorsFile.Open(path, memoryMap: true)</c>), which returns views of the file without touching the data, so
+/// it is reported twice: the load alone, and load + first full use (a sum over every tensor, which reads every page),
+/// beside the same sum after a copying load and the sum alone over tensors already resident (the cost of the use itself).
 /// </summary>
 [MemoryDiagnoser]
 public class CheckpointLoadBenchmark
@@ -38,6 +41,27 @@ public class CheckpointLoadBenchmark
 
     [Benchmark(Description = "SafetensorsFile: open + load all")]
     public long LoadAll() => CheckpointFixture.LoadAll(_path);
+
+    [Benchmark(Description = "SafetensorsFile: open + load all, mapped (no data touched)")]
+    public long LoadAllMapped() => CheckpointFixture.LoadAll(_path, memoryMap: true);
+
+    [Benchmark(Description = "SafetensorsFile: open + load all + sum every tensor")]
+    public double LoadAllThenSum() => CheckpointFixture.LoadAllThenSum(_path, memoryMap: false);
+
+    [Benchmark(Description = "SafetensorsFile: open + load all, mapped + sum every tensor")]
+    public double LoadAllMappedThenSum() => CheckpointFixture.LoadAllThenSum(_path, memoryMap: true);
+
+    [Benchmark(Description = "sum every tensor of resident parameters (the use alone)")]
+    public double SumResident()
+    {
+        double total = 0;
+        foreach (var t in _parameters.Values)
+        {
+            using var sum = t.sum();
+            total += sum.item<float>();
+        }
+        return total;
+    }
 
     [Benchmark(Description = "SafetensorsFile: open + LoadInto parameters")]
     public long LoadIntoParameters()
@@ -144,13 +168,32 @@ internal static class CheckpointFixture
     }
 
     /// <summary>Opens the file and loads every tensor, keeping all of them until the end, as a model load does.</summary>
-    public static long LoadAll(string path)
+    public static long LoadAll(string path, bool memoryMap = false)
     {
-        using var file = SafetensorsFile.Open(path);
+        using var file = SafetensorsFile.Open(path, memoryMap);
         var tensors = file.LoadAll();
         long bytes = tensors.Values.Sum(t => t.numel() * t.element_size());
         foreach (var t in tensors.Values)
             t.Dispose();
         return bytes;
+    }
+
+    /// <summary>
+    /// Loads every tensor, then sums each one (reading every byte once, as a first forward pass would), keeping all of
+    /// them until the end: the time to the first full use of the weights.
+    /// </summary>
+    public static double LoadAllThenSum(string path, bool memoryMap)
+    {
+        using var file = SafetensorsFile.Open(path, memoryMap);
+        var tensors = file.LoadAll();
+        double total = 0;
+        foreach (var t in tensors.Values)
+        {
+            using var sum = t.sum();
+            total += sum.item<float>();
+        }
+        foreach (var t in tensors.Values)
+            t.Dispose();
+        return total;
     }
 }

@@ -36,6 +36,12 @@ public class PretrainedLoadBenchmark
 
     [Benchmark(Description = "FromPretrained, TL default processing")]
     public long FromPretrainedProcessed() => PretrainedFixture.Load(_folder, ProcessWeightsOptions.Default);
+
+    [Benchmark(Description = "FromPretrained, mapped, no processing")]
+    public long FromPretrainedMappedRaw() => PretrainedFixture.Load(_folder, ProcessWeightsOptions.None, memoryMap: true);
+
+    [Benchmark(Description = "FromPretrained, mapped, TL default processing")]
+    public long FromPretrainedMappedProcessed() => PretrainedFixture.Load(_folder, ProcessWeightsOptions.Default, memoryMap: true);
 }
 
 /// <summary>The generated GPT-2-small folder and the load the benchmark and the RSS probe run.</summary>
@@ -58,9 +64,10 @@ internal static class PretrainedFixture
     }
 
     /// <summary>Loads the model (no tokenizer) and returns its parameter count.</summary>
-    public static long Load(string folder, ProcessWeightsOptions processing)
+    public static long Load(string folder, ProcessWeightsOptions processing, bool memoryMap = false)
     {
-        using var model = HookedTransformer.FromPretrained(folder, new PretrainedOptions { ProcessWeights = processing, LoadTokenizer = false });
+        using var model = HookedTransformer.FromPretrained(folder,
+            new PretrainedOptions { ProcessWeights = processing, LoadTokenizer = false, MemoryMap = memoryMap });
         return model.parameters().Sum(p => p.numel());
     }
 }

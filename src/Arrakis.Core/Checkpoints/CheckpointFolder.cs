@@ -68,6 +68,15 @@ public sealed class CheckpointFolder : IDisposable
     /// <summary>Reads one tensor into an existing tensor of the same shape (see <see cref="SafetensorsFile.LoadInto"/>).</summary>
     public void LoadInto(string name, Tensor destination) => Owner(name).LoadInto(name, destination);
 
+    /// <summary>
+    /// Points an existing tensor at the mapped file's pages when the folder was opened with <c>memoryMap: true</c>
+    /// (see <see cref="SafetensorsFile.TryMapInto"/>); false when that is not possible, so the caller copies instead.
+    /// </summary>
+    public bool TryMapInto(string name, Tensor destination) => Owner(name).TryMapInto(name, destination);
+
+    /// <summary>Whether the shards were opened memory-mapped (see <see cref="SafetensorsFile.MemoryMapped"/>).</summary>
+    public bool MemoryMapped => _files.Count > 0 && _files[0].MemoryMapped;
+
     /// <summary>Loads every tensor, keyed by name.</summary>
     public Dictionary<string, Tensor> LoadAll(ScalarType? dtype = null, Device? device = null)
     {
@@ -97,7 +106,9 @@ public sealed class CheckpointFolder : IDisposable
     /// </summary>
     /// <exception cref="CheckpointFormatException">A malformed index, config or safetensors file.</exception>
     /// <exception cref="FileNotFoundException">No safetensors weights (the message says what was found instead).</exception>
-    public static CheckpointFolder Open(string path)
+    /// <param name="path">The folder, or one <c>.safetensors</c> file in it.</param>
+    /// <param name="memoryMap">Open every shard memory-mapped (see <see cref="SafetensorsFile.MemoryMapped"/>).</param>
+    public static CheckpointFolder Open(string path, bool memoryMap = false)
     {
         string full = System.IO.Path.GetFullPath(path);
         string directory;
@@ -128,10 +139,10 @@ public sealed class CheckpointFolder : IDisposable
 
         string indexPath = System.IO.Path.Combine(directory, IndexFileName);
         if (single is null && File.Exists(indexPath))
-            return OpenSharded(directory, indexPath, config);
+            return OpenSharded(directory, indexPath, config, memoryMap);
 
         single ??= FindSingle(directory);
-        var file = SafetensorsFile.Open(single);
+        var file = SafetensorsFile.Open(single, memoryMap);
         var owner = file.Tensors.ToDictionary(t => t.Name, _ => file, StringComparer.Ordinal);
         return new CheckpointFolder(directory, config, [file], owner, null);
     }
@@ -160,7 +171,7 @@ public sealed class CheckpointFolder : IDisposable
             : $"{directory}: no {SingleFileName}, {IndexFileName} or other .safetensors file.");
     }
 
-    private static CheckpointFolder OpenSharded(string directory, string indexPath, JsonElement? config)
+    private static CheckpointFolder OpenSharded(string directory, string indexPath, JsonElement? config, bool memoryMap)
     {
         var weightMap = ReadIndex(indexPath);
         var files = new List<SafetensorsFile>();
@@ -175,7 +186,7 @@ public sealed class CheckpointFolder : IDisposable
                     string shardPath = System.IO.Path.Combine(directory, shard);
                     if (!File.Exists(shardPath))
                         throw new CheckpointFormatException(indexPath, tensor, $"its shard '{shard}' does not exist in {directory}");
-                    file = SafetensorsFile.Open(shardPath);
+                    file = SafetensorsFile.Open(shardPath, memoryMap);
                     byShard.Add(shard, file);
                     files.Add(file);
                 }

@@ -15,6 +15,8 @@ namespace Arrakis.Checkpoints;
 /// <para><see cref="Load"/> reads a tensor's bytes with positioned reads straight into the storage of a freshly
 /// allocated CPU tensor: one copy from the page cache, no managed buffer, and nothing mapped into the process, so peak
 /// memory is the tensors themselves. The file stays open (shared for reading) until <see cref="Dispose"/>.</para>
+/// <para>Opened with <c>memoryMap: true</c>, <see cref="Load"/> instead returns tensors backed by a copy-on-write mapping
+/// of the file (see <see cref="MemoryMapped"/>): nothing is read or copied until the data is used.</para>
 /// <para>Safetensors is little-endian; on a big-endian machine <see cref="Load"/> refuses rather than swap.</para>
 /// </remarks>
 public sealed class SafetensorsFile : IDisposable
@@ -24,12 +26,14 @@ public sealed class SafetensorsFile : IDisposable
 
     private readonly SafeFileHandle _handle;
     private readonly Dictionary<string, SafetensorsTensorInfo> _byName;
+    private readonly SafetensorsMapping? _mapping;
 
     private SafetensorsFile(string path, SafeFileHandle handle, long fileLength, long dataStart,
-        IReadOnlyList<SafetensorsTensorInfo> tensors, IReadOnlyDictionary<string, string> metadata)
+        IReadOnlyList<SafetensorsTensorInfo> tensors, IReadOnlyDictionary<string, string> metadata, bool memoryMap)
     {
         Path = path;
         _handle = handle;
+        _mapping = memoryMap ? new SafetensorsMapping(path, handle, fileLength) : null;
         FileLength = fileLength;
         DataStart = dataStart;
         Tensors = tensors;
@@ -52,6 +56,23 @@ public sealed class SafetensorsFile : IDisposable
     /// <summary>The tensor names, in the order of their bytes in the file.</summary>
     public IEnumerable<string> Names => Tensors.Select(t => t.Name);
 
+    /// <summary>
+    /// Whether the file was opened with <c>memoryMap: true</c>. Then <see cref="Load"/> without a conversion returns a
+    /// CPU tensor whose storage is a private (copy-on-write) mapping of the file instead of a copy: loading touches no
+    /// data, pages are read from the page cache when first used, and in-place edits of the tensor (weight processing,
+    /// training) copy the edited pages into the process and never write to the file. The mapping stays alive while any
+    /// tensor cut from it is alive (also after <see cref="Dispose"/>) and is unmapped when the last one is disposed.
+    /// </summary>
+    /// <remarks>
+    /// Falls back to the copying read, per tensor, when a dtype or device conversion is asked for, when the tensor's file
+    /// offset is not a multiple of its element size, or when it is empty. A mapped file must not be truncated or rewritten
+    /// in place by another process while tensors use it: pages not yet touched would show the new bytes, and reading past
+    /// a truncated end kills the process with SIGBUS. Deleting or replacing it (a new file renamed over the path) is safe.
+    /// All tensors loaded from one mapped file share one private mapping: loading the same name twice gives two tensors
+    /// over the same memory, so an in-place edit of one shows in the other (copied loads are independent).
+    /// </remarks>
+    public bool MemoryMapped => _mapping is not null;
+
     /// <summary>The optional <c>__metadata__</c> entries (empty when the file has none), sorted by key.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
@@ -66,9 +87,12 @@ public sealed class SafetensorsFile : IDisposable
             : throw new KeyNotFoundException($"{Path}: there is no tensor named '{CheckpointFormatException.Shorten(name)}'.");
 
     /// <summary>Opens a file and validates its header; the data is read later, by <see cref="Load"/>.</summary>
+    /// <param name="path">The <c>.safetensors</c> file.</param>
+    /// <param name="memoryMap">Back loaded tensors by a copy-on-write mapping of the file instead of copying them (see
+    /// <see cref="MemoryMapped"/>). Nothing is mapped before the whole header has been validated.</param>
     /// <exception cref="CheckpointFormatException">The file is not a well-formed safetensors file.</exception>
     /// <exception cref="IOException">The file cannot be opened or read.</exception>
-    public static SafetensorsFile Open(string path)
+    public static SafetensorsFile Open(string path, bool memoryMap = false)
     {
         string full = System.IO.Path.GetFullPath(path);
         var handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
@@ -92,7 +116,7 @@ public sealed class SafetensorsFile : IDisposable
             ReadExactly(handle, header, 8, full, null);
             long dataStart = 8 + (long)headerLength;
             var parsed = SafetensorsHeader.Parse(header, length - dataStart, full);
-            return new SafetensorsFile(full, handle, length, dataStart, parsed.Tensors, parsed.Metadata);
+            return new SafetensorsFile(full, handle, length, dataStart, parsed.Tensors, parsed.Metadata, memoryMap);
         }
         catch
         {
@@ -103,7 +127,8 @@ public sealed class SafetensorsFile : IDisposable
 
     /// <summary>
     /// Loads one tensor. Without <paramref name="dtype"/> and <paramref name="device"/> it is a CPU tensor of the file's
-    /// own type; with them it is converted (on the target device when that is not the CPU).
+    /// own type (backed by the file's pages when <see cref="MemoryMapped"/>); with them it is converted (on the target
+    /// device when that is not the CPU).
     /// </summary>
     /// <exception cref="KeyNotFoundException">No tensor of that name.</exception>
     /// <exception cref="CheckpointFormatException">
@@ -119,11 +144,14 @@ public sealed class SafetensorsFile : IDisposable
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("Safetensors data is little-endian; this machine is big-endian.");
 
+        bool asStored = (dtype is null || dtype == type) && (device is null || device.type == DeviceType.CPU);
+        if (asStored && TryMap(info, type) is { } mapped)
+            return mapped;
         var tensor = torch.empty(info.ShapeArray(), type, torch.CPU);
         try
         {
             ReadInto(tensor, info);
-            if ((dtype is null || dtype == type) && (device is null || device.type == DeviceType.CPU))
+            if (asStored)
                 return tensor;
             var converted = tensor.to(dtype ?? type, device ?? torch.CPU);
             if (!ReferenceEquals(converted, tensor))
@@ -163,6 +191,44 @@ public sealed class SafetensorsFile : IDisposable
             destination.copy_(loaded);
     }
 
+    /// <summary>
+    /// When the file is <see cref="MemoryMapped"/>, points an existing tensor (a model parameter) at the file's pages
+    /// instead of copying into it, and returns true; returns false, changing nothing, when that is not possible (not
+    /// mapped; destination not a CPU tensor of the file's dtype; unaligned or empty tensor), so the caller can
+    /// <see cref="LoadInto"/> instead.
+    /// </summary>
+    /// <remarks>
+    /// The destination's storage is replaced (<c>set_</c> under <c>no_grad</c>), so it must own its storage: a view of
+    /// another tensor would be detached from that tensor rather than filled. Its shape is kept; the element counts must
+    /// match. Autograd settings (<c>requires_grad</c>) are unchanged.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The element counts differ; the message names the tensor and both shapes.</exception>
+    public bool TryMapInto(string name, Tensor destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        var info = GetInfo(name);
+        if (destination.numel() != info.ElementCount)
+            throw new ArgumentException(
+                $"{Path}: tensor '{name}' is [{string.Join(", ", info.Shape)}] but the destination is [{string.Join(", ", destination.shape)}].",
+                nameof(destination));
+        if (_mapping is null || info.ScalarType != destination.dtype || destination.device_type != DeviceType.CPU
+            || !BitConverter.IsLittleEndian)
+            return false;
+        using var mapped = TryMap(info, info.ScalarType.Value);
+        if (mapped is null)
+            return false;
+        using var shaped = mapped.view(destination.shape);
+        using (torch.no_grad())
+        {
+            // TorchSharp 0.107's set_ hands back the destination object itself (disposing it would dispose the parameter).
+            var result = destination.set_(shaped);
+            if (!ReferenceEquals(result, destination))
+                result.Dispose();
+        }
+        return true;
+    }
+
     /// <summary>Loads every tensor (see <see cref="Load"/>), keyed by name.</summary>
     public Dictionary<string, Tensor> LoadAll(ScalarType? dtype = null, Device? device = null)
     {
@@ -189,6 +255,31 @@ public sealed class SafetensorsFile : IDisposable
         if (destination.Length != info.ByteLength)
             throw new ArgumentException($"The destination is {destination.Length} bytes; tensor '{name}' is {info.ByteLength}.", nameof(destination));
         ReadExactly(_handle, destination, DataStart + info.DataBegin, Path, name);
+    }
+
+    /// <summary>A view of the mapped file, or null when not mapped, empty or unaligned. BOOL bytes are checked as when read.</summary>
+    private Tensor? TryMap(SafetensorsTensorInfo info, ScalarType type)
+    {
+        if (_mapping is null || info.ByteLength == 0)
+            return null;
+        var view = _mapping.TryView(info, type, DataStart);
+        if (view is null || info.Dtype != SafetensorsDtype.BOOL)
+            return view;
+        try
+        {
+            using var flat = view.view(-1);
+            for (long start = 0; start < info.ElementCount; start += MaxChunkBytes)
+            {
+                using var part = flat.narrow(0, start, Math.Min(MaxChunkBytes, info.ElementCount - start));
+                CheckBooleans(part.bytes, info);
+            }
+            return view;
+        }
+        catch
+        {
+            view.Dispose();
+            throw;
+        }
     }
 
     private void ReadInto(Tensor tensor, SafetensorsTensorInfo info)
@@ -238,6 +329,13 @@ public sealed class SafetensorsFile : IDisposable
         }
     }
 
-    /// <summary>Closes the file. Tensors already loaded stay valid; they own their memory.</summary>
-    public void Dispose() => _handle.Dispose();
+    /// <summary>
+    /// Closes the file. Tensors already loaded stay valid: copied ones own their memory, mapped ones keep their mapping
+    /// alive until they are disposed.
+    /// </summary>
+    public void Dispose()
+    {
+        _mapping?.Dispose();
+        _handle.Dispose();
+    }
 }

@@ -45,7 +45,9 @@ public partial class HookedTransformer
         options ??= PretrainedOptions.Default;
         var (folder, zooName) = ResolvePretrainedFolder(folderOrName);
 
-        using var checkpoint = CheckpointFolder.Open(folder);
+        // Mapped weights only make sense for a model that stays on the CPU; for another device they are copied there anyway.
+        bool memoryMap = options.MemoryMap && DeviceResolver.Resolve(options.Device).type == DeviceType.CPU;
+        using var checkpoint = CheckpointFolder.Open(folder, memoryMap);
         string configPath = Path.Combine(checkpoint.Directory, CheckpointFolder.ConfigFileName);
         if (checkpoint.Config is not { } root)
             throw new CheckpointFormatException(configPath, null, "there is no config.json, so the model's architecture is unknown");

@@ -31,6 +31,18 @@ public sealed record PretrainedOptions
     /// set this to false to load the weights alone.</summary>
     public bool LoadTokenizer { get; init; } = true;
 
+    /// <summary>
+    /// Back parameters that the checkpoint stores exactly as the model holds them (same dtype, no split or transpose) by
+    /// a private, copy-on-write memory mapping of the safetensors file instead of copying them (see
+    /// <see cref="Checkpoints.SafetensorsFile.MemoryMapped"/>). Loading is then faster and pages are shared with the page
+    /// cache until a parameter is written (weight processing, training), which copies only the written pages; the file
+    /// is never modified. The mapping lives as long as the model's parameters. Only on the CPU: with another
+    /// <see cref="Device"/>, or a <see cref="Dtype"/> the checkpoint does not store, weights are copied as usual. Off by
+    /// default: while the model lives, the file must not be truncated or rewritten in place (a truncated mapping kills
+    /// the process with SIGBUS); deleting it or renaming another file over it is safe.
+    /// </summary>
+    public bool MemoryMap { get; init; }
+
     /// <summary>Hook points to enable (see <see cref="HookOptions"/>).</summary>
     public HookOptions? HookOptions { get; init; }
 }

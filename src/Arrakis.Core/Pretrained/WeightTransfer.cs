@@ -25,8 +25,12 @@ internal static class WeightTransfer
             var targets = Targets(parameters, map, layoutName);
             if (map.IsDirect)
             {
-                using (var view = targets[0].view(map.Shape))
+                // Mapped (when the folder is): the parameter's storage becomes the file's pages; otherwise a copy.
+                if (!checkpoint.TryMapInto(name, targets[0]))
+                {
+                    using var view = targets[0].view(map.Shape);
                     checkpoint.LoadInto(name, view);
+                }
                 if (map.TransposedCopy is { } tied)
                 {
                     using var transposed = targets[0].t();

@@ -37,8 +37,10 @@ public class SafetensorsFuzzTests(ITestOutputHelper output)
         return File.ReadAllBytes(path);
     }
 
-    [Fact]
-    public void FlippedAndTruncatedFiles_OnlyEverRaiseTheProjectsException()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FlippedAndTruncatedFiles_OnlyEverRaiseTheProjectsException(bool memoryMap)
     {
         using var dir = new TempDirectory();
         byte[] valid = ValidFile(dir);
@@ -54,7 +56,7 @@ public class SafetensorsFuzzTests(ITestOutputHelper output)
             using var scope = NewDisposeScope();
             try
             {
-                using var file = SafetensorsFile.Open(path);
+                using var file = SafetensorsFile.Open(path, memoryMap);
                 long total = 0;
                 foreach (var info in file.Tensors)
                 {
@@ -75,7 +77,8 @@ public class SafetensorsFuzzTests(ITestOutputHelper output)
                 Assert.Fail($"iteration {i} ({how}) threw {ex.GetType().Name}: {ex.Message}");
             }
         }
-        output.WriteLine($"{Iterations} mutations: {refused} refused, {accepted} accepted, {clock.ElapsedMilliseconds} ms");
+        output.WriteLine($"{Iterations} mutations (memoryMap: {memoryMap}): {refused} refused, {accepted} accepted, {clock.ElapsedMilliseconds} ms");
+        Assert.Equal(0, SafetensorsMemoryMapTests.MappedRegions(path));
         Assert.True(refused > Iterations / 3, $"only {refused} of {Iterations} mutations were refused; the mutator is too gentle");
     }
 
