@@ -150,7 +150,7 @@ public class HookTests
             Assert.True(difference[1].item<float>() > 1e-3);
             Assert.True(difference[0].item<float>() + difference[2].item<float>() + difference[3].item<float>() == 0);
             Assert.True(model.Forward(tokens).allclose(plainLogits, rtol: 0, atol: 1e-5)); // split inputs alone change nothing
-            patchedQ.Dispose();
+            patchedQ!.Dispose();
         }
     }
 }
