@@ -100,6 +100,8 @@ public partial class HookedTransformer
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         options ??= SavePretrainedOptions.Default;
+        if (options.WeightsDtype is { } storage && !IsFloatingPoint(storage))
+            throw new ArgumentException($"SavePretrainedOptions.WeightsDtype is {storage}; expected a floating-point dtype (Float16, BFloat16, Float32, Float64).", nameof(options));
         var layout = ChooseLayout(family);
         var (spec, fields) = layout.Describe(this);
         var maps = layout.Tensors(spec, this);
@@ -128,12 +130,27 @@ public partial class HookedTransformer
                 config.WriteTo(writer);
             });
             // Hugging Face's loader requires format "pt" in the metadata of safetensors files.
-            SafetensorsWriter.SaveSharded(temp, WeightTransfer.Export(this, maps, layout.ModelType), options.MaxShardBytes,
+            SafetensorsWriter.SaveSharded(temp, StoredAs(WeightTransfer.Export(this, maps, layout.ModelType), options.WeightsDtype), options.MaxShardBytes,
                 new Dictionary<string, string> { ["format"] = "pt" });
             foreach (string file in tokenizerFiles)
                 File.Copy(file, Path.Combine(temp, Path.GetFileName(file)));
         });
     }
+
+    /// <summary>The tensors to write, floating-point ones cast to <paramref name="storage"/> when given.</summary>
+    private static IEnumerable<SafetensorsWriter.PendingTensor> StoredAs(IEnumerable<SafetensorsWriter.PendingTensor> tensors, ScalarType? storage) =>
+        storage is not { } dtype ? tensors : tensors.Select(p => !IsFloatingPoint(p.Dtype) || p.Dtype == dtype ? p : p with
+        {
+            Dtype = dtype,
+            Produce = () =>
+            {
+                using var value = p.Produce();
+                return value.to_type(dtype);
+            },
+        });
+
+    private static bool IsFloatingPoint(ScalarType dtype) =>
+        dtype is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64;
 
     private CheckpointLayout ChooseLayout(string? family)
     {

@@ -12,6 +12,13 @@ public sealed record SavePretrainedOptions
     /// <summary>Largest safetensors file; above it the weights are sharded with a <c>model.safetensors.index.json</c>.</summary>
     public long MaxShardBytes { get; init; } = 5_000_000_000;
 
+    /// <summary>
+    /// The dtype floating-point weights are stored in (e.g. <c>ScalarType.Float16</c> to halve a float32 model's files);
+    /// <c>null</c> (default): each parameter's own dtype. Only storage changes: <c>config.json</c> keeps the model's
+    /// <c>torch_dtype</c>, and <see cref="HookedTransformer.FromPretrained"/> converts back to it on load (rounded values).
+    /// </summary>
+    public TorchSharp.torch.ScalarType? WeightsDtype { get; init; }
+
     /// <summary>Copy the tokenizer's files into the folder when the model holds a tokenizer loaded from files.</summary>
     public bool SaveTokenizer { get; init; } = true;
 }

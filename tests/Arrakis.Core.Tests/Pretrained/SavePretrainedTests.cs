@@ -48,6 +48,42 @@ public class SavePretrainedTests
     }
 
     [Fact]
+    public void WeightsDtype_StoresFloatingWeightsRounded_AndLoadingConvertsBack()
+    {
+        using var scope = NewDisposeScope();
+        using var dir = new TempDirectory();
+        using var model = FamilyModels.Create("gpt2");
+        string full = Path.Combine(dir.Path, "full"), half = Path.Combine(dir.Path, "half");
+        model.SavePretrained(full);
+        model.SavePretrained(half, options: new SavePretrainedOptions { WeightsDtype = ScalarType.Float16 });
+
+        using (var file = SafetensorsFile.Open(Path.Combine(half, "model.safetensors")))
+            Assert.All(file.Tensors, t => Assert.Equal(SafetensorsDtype.F16, t.Dtype));
+        Assert.Equal(File.ReadAllText(Path.Combine(full, "config.json")), File.ReadAllText(Path.Combine(half, "config.json")));
+        long fullBytes = new FileInfo(Path.Combine(full, "model.safetensors")).Length, halfBytes = new FileInfo(Path.Combine(half, "model.safetensors")).Length;
+        Assert.True(halfBytes < 0.55 * fullBytes, $"{halfBytes} vs {fullBytes} bytes");
+
+        using var loaded = HookedTransformer.FromPretrained(half, Raw);
+        var originals = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        foreach (var (name, p) in loaded.named_parameters())
+        {
+            Assert.Equal(ScalarType.Float32, p.dtype);
+            Assert.True(p.eq(originals[name].to_type(ScalarType.Float16).to_type(ScalarType.Float32)).all().item<bool>(), $"'{name}' is not the float16 rounding of the original");
+        }
+    }
+
+    [Fact]
+    public void WeightsDtype_ThatIsNotFloatingPoint_IsRefused()
+    {
+        using var dir = new TempDirectory();
+        using var model = FamilyModels.Create("gpt2");
+        var e = Assert.Throws<ArgumentException>(() => model.SavePretrained(dir.Path, options: new SavePretrainedOptions { WeightsDtype = ScalarType.Int32 }));
+        Assert.Equal("options", e.ParamName);
+        Assert.Contains("Int32", e.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
     public void UntiedUnembedding_IsWrittenAsLmHead()
     {
         using var scope = NewDisposeScope();
