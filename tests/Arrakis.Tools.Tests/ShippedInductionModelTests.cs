@@ -17,17 +17,10 @@ public sealed class ShippedInductionModel : IDisposable
         Model = HookedTransformer.FromPretrained("attn-only-2l");
         // A seed neither training (seeds 1…) nor the model card used.
         Tokens = InductionTask.RepeatedSequences(new SeededRandom(77, 3), 64, Half).DetachFromDisposeScope();
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var (_, cache) = Model.RunWithCache(Tokens, ["blocks.0.attn.hook_pattern", "blocks.1.attn.hook_pattern"]);
-        using (cache)
-        {
-            // Queries in the second copy, p ∈ [Half+1, 2·Half]: the token at p equals the one at p − Half, so an induction head
-            // attends to p − Half + 1 and a previous-token head to p − 1.
-            var q = arange(Half + 1, 2 * Half + 1);
-            InductionScores = Scores(cache["pattern", 1], q, q - Half + 1);
-            PreviousTokenScores = Scores(cache["pattern", 0], q, q - 1);
-        }
+        // The zoo's own measurement (InductionProbe, as the model card uses): scores per [layer][head].
+        var probe = InductionProbe.Measure(Model, Tokens, Half);
+        InductionScores = probe.InductionScores[1];
+        PreviousTokenScores = probe.PrevTokenScores[0];
     }
 
     public HookedTransformer Model { get; }
@@ -37,7 +30,7 @@ public sealed class ShippedInductionModel : IDisposable
     /// <summary>Mean attention of each layer-1 head to the token after the earlier occurrence of the current token.</summary>
     public double[] InductionScores { get; }
 
-    /// <summary>Mean attention of each layer-0 head to the previous position, over the same queries.</summary>
+    /// <summary>Mean attention of each layer-0 head to the previous position.</summary>
     public double[] PreviousTokenScores { get; }
 
     /// <summary>Layer-1 heads with an induction score ≥ 0.5.</summary>
@@ -53,10 +46,6 @@ public sealed class ShippedInductionModel : IDisposable
     /// <summary>Mean log-probability of the correct token over the predictable part of the second copy, per sequence.</summary>
     public static Tensor InductionMetric(Tensor logits, Tensor tokens) =>
         logits[.., (Half + 1)..^1].log_softmax(-1).gather(-1, tokens[.., (Half + 2)..].unsqueeze(-1)).squeeze(-1).mean([1L]);
-
-    private static double[] Scores(Tensor pattern, Tensor queries, Tensor keys) =>
-        pattern[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Tensor(queries), TensorIndex.Tensor(keys)].mean([0L, 2L])
-            .to_type(ScalarType.Float64).data<double>().ToArray();
 
     public void Dispose()
     {
