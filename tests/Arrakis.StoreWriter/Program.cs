@@ -24,33 +24,35 @@ Directory.Delete(warmUp, recursive: true);
 _ = bench.ModelIdentity;
 
 File.WriteAllText($"{goFile}.{writer}.ready", "");
-var deadline = DateTime.UtcNow.AddMinutes(2);
-while (!File.Exists(goFile))
+if (!WaitUntil(() => File.Exists(goFile)))
 {
-    if (DateTime.UtcNow > deadline)
-    {
-        Console.Error.WriteLine($"no go file {goFile} after 2 minutes");
-        return 3;
-    }
-    Thread.Sleep(1);
+    Console.Error.WriteLine($"no go file {goFile} after 2 minutes");
+    return 3;
 }
 
 // After its first record, each writer waits for the other's first record, so both are mid-run at the same time whatever
 // the scheduler does (under load, one process could otherwise finish before the other starts).
 var store = new Arrakis.Bench.ExperimentStore(saveDir);
-deadline = DateTime.UtcNow.AddMinutes(2);
 for (int i = 0; i < count; i++)
 {
     bench.Append(writer, i, WriterPayload.For(writer, i));
-    while (i == 0 && store.ReadRuns("Append").Count < 2)
+    if (i == 0 && !WaitUntil(() => store.ReadRuns("Append").Count >= 2))
     {
-        if (DateTime.UtcNow > deadline)
-        {
-            Console.Error.WriteLine("the other writer wrote nothing within 2 minutes");
-            return 4;
-        }
-        Thread.Sleep(1);
+        Console.Error.WriteLine("the other writer wrote nothing within 2 minutes");
+        return 4;
     }
 }
 Console.WriteLine($"done {count}");
 return 0;
+
+// Polls every millisecond; false after two minutes without the condition.
+static bool WaitUntil(Func<bool> condition)
+{
+    var deadline = DateTime.UtcNow.AddMinutes(2);
+    while (!condition())
+    {
+        if (DateTime.UtcNow > deadline) return false;
+        Thread.Sleep(1);
+    }
+    return true;
+}

@@ -51,15 +51,7 @@ public static class PathPatching
             throw new ArgumentException("receivers is empty; expected at least one receiver head.", nameof(receivers));
         if (receivers.Distinct().Count() != receivers.Count)
             throw new ArgumentException($"receivers [{string.Join(", ", receivers)}] names a head twice; expected distinct heads.", nameof(receivers));
-        ArgumentNullException.ThrowIfNull(model);
-        sender.Validate(model.Cfg, nameof(sender));
-        foreach (var r in receivers)
-        {
-            r.Validate(model.Cfg, nameof(receivers));
-            if (sender.Layer >= r.Layer)
-                throw new ArgumentException($"Sender {sender} cannot compose with receiver {r}: every receiver must be in a later layer than the sender.", nameof(receivers));
-        }
-        return Run(model, clean, [(sender, receivers.ToArray())], through, corrupted, metric, maxVariantsPerPass: 1)[0];
+        return Run(model, clean, [(sender, receivers.ToArray())], through, corrupted, metric, maxVariantsPerPass: 1, nameof(receivers))[0];
     }
 
     /// <summary>
@@ -76,12 +68,12 @@ public static class PathPatching
         PathInput through = PathInput.All, Tensor? corrupted = null, Func<Tensor, Tensor, Tensor>? metric = null, int maxVariantsPerPass = 16)
     {
         ArgumentNullException.ThrowIfNull(pairs);
-        return Run(model, clean, pairs.Select(p => (p.Sender, new[] { p.Receiver })).ToList(), through, corrupted, metric, maxVariantsPerPass);
+        return Run(model, clean, pairs.Select(p => (p.Sender, new[] { p.Receiver })).ToList(), through, corrupted, metric, maxVariantsPerPass, nameof(pairs));
     }
 
     /// <summary>The variants: each a sender and the receivers its corrupted output is patched into, together.</summary>
     private static IReadOnlyList<PathPatchingResult> Run(HookedTransformer model, Tensor clean, IReadOnlyList<(HeadIndex Sender, HeadIndex[] Receivers)> variants,
-        PathInput through, Tensor? corrupted, Func<Tensor, Tensor, Tensor>? metric, int maxVariantsPerPass)
+        PathInput through, Tensor? corrupted, Func<Tensor, Tensor, Tensor>? metric, int maxVariantsPerPass, string receiversArgument)
     {
         ArgumentNullException.ThrowIfNull(model);
         var cfg = model.Cfg;
@@ -92,9 +84,9 @@ public static class PathPatching
             s.Validate(cfg, "sender");
             foreach (var r in receivers)
             {
-                r.Validate(cfg, "receiver");
+                r.Validate(cfg, receiversArgument);
                 if (s.Layer >= r.Layer)
-                    throw new ArgumentException($"Sender {s} cannot compose with receiver {r}: the receiver must be in a later layer than the sender.", "pairs");
+                    throw new ArgumentException($"Sender {s} cannot compose with receiver {r}: the receiver must be in a later layer than the sender.", receiversArgument);
             }
         }
         if (maxVariantsPerPass < 1)
