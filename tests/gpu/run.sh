@@ -4,7 +4,7 @@
 #   tests/gpu/run.sh                      on the lent GPU (CUDA; the Python environment's torch is found by arrakis)
 #   DEVICE=cpu ARRAKIS_LIBTORCH=DIR PYTHON=/usr/bin/python3 SIZES=2x64 ROUNDS=1 tests/gpu/run.sh     the CPU dry run
 # Settings (environment): DEVICE (cuda), PYTHON (python3: the PyTorch peer), SIZES (4x256,8x1024,32x1024),
-# DTYPES (float32 bfloat16), ROUNDS (3 timed rounds after one warm-up), APP (artifacts/gpu/app; unpacked from
+# DTYPES (float32 bfloat16), PEER (the PyTorch model, tests/Arrakis.Benchmarks/Python/tl_style_gpt2.py), ROUNDS (3 timed rounds after one warm-up), APP (artifacts/gpu/app; unpacked from
 # artifacts/gpu/carry/arrakis-gpu.tar.xz when absent). Writes its log to $OUT/gpu-check.log when OUT is set.
 # Exit status: the number of failed steps (0: all passed).
 set -u
@@ -16,8 +16,7 @@ DTYPES=${DTYPES:-float32 bfloat16}
 ROUNDS=${ROUNDS:-3}
 APP=${APP:-artifacts/gpu/app}
 PACK=${PACK:-artifacts/gpu/carry/arrakis-gpu.tar.xz}
-PEER=tests/Arrakis.Benchmarks/Python/tl_style_gpt2.py
-[ -f "$PEER" ] || PEER=tests/gpu/tl_style_gpt2.py
+PEER=${PEER:-tests/Arrakis.Benchmarks/Python/tl_style_gpt2.py}
 WORK=$(mktemp -d)
 export ARRAKIS_SCRIPT_CACHE="$WORK/script-cache" ARRAKIS_NATIVE_CACHE="$WORK/native-cache"
 LOG=${OUT:+$OUT/gpu-check.log}

@@ -151,11 +151,11 @@ internal static class ForwardComparison
             {
                 case "forward":
                     using (no_grad())
-                        check = model.Forward(tokens)[0, 0, 0].item<float>();
+                        check = model.Forward(tokens)[0, 0, 0].to(ScalarType.Float32).item<float>();
                     break;
                 case "cache":
                     var (logits, cache) = model.RunWithCache(tokens);
-                    check = logits[0, 0, 0].item<float>();
+                    check = logits[0, 0, 0].to(ScalarType.Float32).item<float>();
                     cache.Dispose();
                     break;
                 default:
@@ -164,7 +164,7 @@ internal static class ForwardComparison
                     long vocab = output.shape[2];
                     var loss = nn.functional.cross_entropy(output[.., ..^1].reshape(-1, vocab).to(ScalarType.Float32), tokens[.., 1..].reshape(-1));
                     loss.backward();
-                    check = loss.item<float>();
+                    check = loss.to(ScalarType.Float32).item<float>();
                     model.zero_grad();
                     break;
             }
