@@ -30,7 +30,8 @@ for plugin in "$OUT"/app/plugins/*/; do
 done
 echo "plugin folders: $(for p in "$OUT"/app/plugins/*/; do printf '%s (%s files) ' "$(basename "$p")" "$(ls "$p" | wc -l)"; done)"
 
-tar -C "$OUT" -cf - app | xz -T0 -6 > "$OUT/carry/arrakis-gpu.tar.xz"
+# (The weak-symbol copy of libLibTorchSharp.so that a local run may have written beside it is not packed.)
+tar -C "$OUT" --exclude='*.arrakis-weak.so*' -cf - app | xz -T0 -6 > "$OUT/carry/arrakis-gpu.tar.xz"
 size=$(stat -c %s "$OUT/carry/arrakis-gpu.tar.xz")
 echo "published $(du -sm "$OUT/app" | cut -f1) MB in $OUT/app; packed $((size / 1024 / 1024)) MiB ($size bytes) in $OUT/carry/arrakis-gpu.tar.xz"
 [ "$size" -lt "$LIMIT" ] || fail "the packed publish is $size bytes, over the 64 MiB that may travel to the device"
