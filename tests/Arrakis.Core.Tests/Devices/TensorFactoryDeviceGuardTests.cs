@@ -31,6 +31,7 @@ public sealed class TensorFactoryDeviceGuardTests
         ["src/Arrakis.Core/Model/Components/NormLayer.cs | NormLayer | zeros"] = "module parameter: moved with the module",
         ["src/Arrakis.Core/Model/Components/Attention.cs | Attention | empty"] = "module parameter: moved with the module",
         ["src/Arrakis.Core/Model/Components/Attention.cs | Attention | zeros"] = "module parameter: moved with the module",
+        ["src/Arrakis.Core/Model/Components/Attention.cs | ReaderLayout | empty"] = "module parameter (W_Q/W_K/W_V storage): moved with the module",
         ["src/Arrakis.Core/Model/Components/PosEmbed.cs | PosEmbed | empty"] = "module parameter: moved with the module",
         ["src/Arrakis.Core/Model/Components/Unembed.cs | Unembed | empty"] = "module parameter: moved with the module",
         ["src/Arrakis.Core/Model/Components/Unembed.cs | Unembed | zeros"] = "module parameter: moved with the module",

@@ -1,8 +1,12 @@
 namespace Arrakis.GpuCheck;
 
-/// <summary>The check's command line: <c>zoo|compare [--device cpu|cuda] [--dtype NAME] [--sizes 4x256,8x1024] [--rounds N] [--peer PATH] [--python EXE] [--folder DIR]</c>.</summary>
+/// <summary>
+/// The check's command line: <c>zoo|compare [--device cpu|cuda] [--dtype NAME] [--sizes 4x256,8x1024] [--rounds N] [--peer PATH]
+/// [--python EXE] [--folder DIR] [--side both|arrakis|pytorch]</c>. <c>--side</c> runs one side alone (the two processes' CUDA
+/// caching allocators do not give memory back, so at the largest size both at once may not fit one card).
+/// </summary>
 internal sealed record CheckArguments(string Command, DeviceChoice Device, string Dtype, IReadOnlyList<(int Batch, int Pos)> Sizes, int Rounds,
-    string? Peer, string Python, string Folder)
+    string? Peer, string Python, string Folder, string Side = "both")
 {
     public static CheckArguments Parse(string[] args)
     {
@@ -25,6 +29,7 @@ internal sealed record CheckArguments(string Command, DeviceChoice Device, strin
         }).ToList();
         int rounds = int.TryParse(Get("--rounds", "3"), out int r) && r > 0 ? r : throw new ArgumentException($"--rounds: '{Get("--rounds", "")}' is not a positive integer");
         return new CheckArguments(args[0], DeviceResolver.Parse(Get("--device", "cuda"), "--device"), Get("--dtype", "float32"), sizes, rounds,
-            values.GetValueOrDefault("--peer"), Get("--python", "python3"), Get("--folder", Path.Combine(Path.GetTempPath(), "arrakis-gpu-gpt2-small")));
+            values.GetValueOrDefault("--peer"), Get("--python", "python3"), Get("--folder", Path.Combine(Path.GetTempPath(), "arrakis-gpu-gpt2-small")),
+            Get("--side", "both") is "both" or "arrakis" or "pytorch" ? Get("--side", "both") : throw new ArgumentException($"--side: '{Get("--side", "")}' is not both, arrakis or pytorch"));
     }
 }

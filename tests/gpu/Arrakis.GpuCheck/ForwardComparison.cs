@@ -26,15 +26,19 @@ internal static class ForwardComparison
             _ => throw new ArgumentException($"--dtype: '{args.Dtype}' is not one of float32, bfloat16, float16"),
         };
         string folder = EnsureFolder(args.Folder);
+        bool runArrakis = args.Side != "pytorch";
         var clock = Stopwatch.StartNew();
+        // With --side pytorch the model stays on the CPU: it only gives the vocabulary size, and the GPU stays PyTorch's.
         using var model = HookedTransformer.FromPretrained(folder, new PretrainedOptions
         {
-            Device = args.Device, Dtype = dtype, ProcessWeights = ProcessWeightsOptions.None, LoadTokenizer = false,
+            Device = runArrakis ? args.Device : DeviceChoice.Cpu, Dtype = dtype, ProcessWeights = ProcessWeightsOptions.None, LoadTokenizer = false,
         });
-        Console.WriteLine($"GPT-2 small ({model.parameters().Sum(p => p.numel()) / 1e6:F0} M parameters) on {device} in {args.Dtype}: Arrakis loaded it in {clock.ElapsedMilliseconds} ms");
+        Console.WriteLine($"GPT-2 small ({model.parameters().Sum(p => p.numel()) / 1e6:F0} M parameters) on {model.Device} in {args.Dtype}: Arrakis loaded it in {clock.ElapsedMilliseconds} ms{(runArrakis ? "" : " (--side pytorch: not timed)")}");
 
         PyTorchPeer? peer = null;
-        if (args.Peer is null || !File.Exists(args.Peer))
+        if (args.Side == "arrakis")
+            Console.WriteLine("PyTorch peer: not run (--side arrakis)");
+        else if (args.Peer is null || !File.Exists(args.Peer))
             Console.WriteLine($"PyTorch peer: not run (--peer '{args.Peer}' is not a file)");
         else
         {
@@ -58,12 +62,12 @@ internal static class ForwardComparison
         {
             Console.WriteLine($"{"size",-8} {"dtype",-9} {"operation",-9} {"Arrakis ms",10} {"PyTorch ms",10} {"ratio",6}   check (Arrakis / PyTorch)");
             foreach (var (batch, pos) in args.Sizes)
-                ok &= RunSize(model, peer, memory, device, args, batch, pos);
+                ok &= RunSize(model, runArrakis, peer, memory, runArrakis ? device : CPU, args, batch, pos);
         }
         return ok;
     }
 
-    private static bool RunSize(HookedTransformer model, PyTorchPeer? peer, GpuMemory? memory, Device device, CheckArguments args, int batch, int pos)
+    private static bool RunSize(HookedTransformer model, bool runArrakis, PyTorchPeer? peer, GpuMemory? memory, Device device, CheckArguments args, int batch, int pos)
     {
         using var tokens = randint(0, model.Cfg.DVocab, [batch, pos], dtype: int64, generator: new Generator((ulong)(batch * 10_000 + pos))).to(device);
         string tokenFile = Path.Combine(Path.GetTempPath(), $"arrakis-gpu-tokens-{Environment.ProcessId}.bin");
@@ -81,7 +85,7 @@ internal static class ForwardComparison
                 for (int side = 0; side < 2; side++)
                 {
                     bool arrakis = (side == 0) == arrakisFirst;
-                    if (!arrakis && peer is null)
+                    if ((!arrakis && peer is null) || (arrakis && !runArrakis))
                         continue;
                     string key = (arrakis ? "Arrakis " : "PyTorch ") + op;
                     if (failures.ContainsKey(key))
