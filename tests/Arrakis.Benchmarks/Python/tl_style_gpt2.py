@@ -15,7 +15,7 @@ line, one JSON reply a line:
     tokens PATH BATCH POS       int64 tokens, raw little-endian, row-major
     forward | cache | ablate | backward     one timed operation; replies {"ms": …, "check": a logit}
     dump PATH                   writes the last logits as raw float32
-    memory                      {"rss_mb", "peak_rss_mb", "cuda_peak_mb", "cuda_mb"}; resets the CUDA peak
+    memory                      {"rss_mb", "peak_rss_mb", "cuda_peak_mb", "cuda_mb"}, then resets both peaks
     quit
 Options: --device cpu|cuda, --dtype float32|bfloat16|float16, --threads N.
 """
@@ -291,7 +291,8 @@ def main():
     reply = lambda obj: (sys.stdout.write(json.dumps(obj) + "\n"), sys.stdout.flush())
     info = {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(device)}
     try:
-        info["blas"] = [line.strip() for line in torch.__config__.show().splitlines() if "BLAS" in line]
+        config = torch.__config__.show()
+        info["blas"] = [part.strip() for part in config.replace("\n", ",").split(",") if "BLAS_INFO" in part or "BLAS" in part.split("=")[0]][:3]
     except Exception:  # noqa: BLE001 - informational only
         pass
     reply(info)
@@ -360,13 +361,19 @@ def main():
                 with open("/proc/self/status") as f:
                     for row in f:
                         key, _, value = row.partition(":")
-                        if key in ("VmRSS", "VmHWM"):
+                        if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                             status[key] = int(value.split()[0]) / 1024
-                result = {"rss_mb": status.get("VmRSS"), "peak_rss_mb": status.get("VmHWM")}
+                result = {"rss_mb": status.get("VmRSS"), "peak_rss_mb": status.get("VmHWM"),
+                          "anon_mb": status.get("RssAnon"), "file_mb": status.get("RssFile")}
                 if cuda:
                     result["cuda_peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
                     result["cuda_mb"] = torch.cuda.memory_allocated() / 2**20
                     torch.cuda.reset_peak_memory_stats()
+                try:  # "5" resets VmHWM (Linux 4.0 and later), so the next reading is the peak of what follows
+                    with open("/proc/self/clear_refs", "w") as f:
+                        f.write("5")
+                except OSError:
+                    pass
                 reply(result)
             else:
                 reply({"error": f"unknown command {cmd}"})

@@ -61,9 +61,9 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         _layer = layer;
         int h = cfg.NHeads, kv = cfg.EffectiveKeyValueHeads, d = cfg.DModel, dh = cfg.DHead;
         var dt = cfg.Dtype;
-        W_Q = new Parameter(empty(h, d, dh, dtype: dt));
-        W_K = new Parameter(empty(kv, d, dh, dtype: dt));
-        W_V = new Parameter(empty(kv, d, dh, dtype: dt));
+        W_Q = new Parameter(ReaderLayout(h, d, dh, dt));
+        W_K = new Parameter(ReaderLayout(kv, d, dh, dt));
+        W_V = new Parameter(ReaderLayout(kv, d, dh, dt));
         W_O = new Parameter(empty(h, dh, d, dtype: dt));
         b_Q = new Parameter(zeros(h, dh, dtype: dt));
         b_K = new Parameter(zeros(kv, dh, dtype: dt));
@@ -71,6 +71,14 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         b_O = new Parameter(zeros(d, dtype: dt));
         RegisterComponents();
     }
+
+    /// <summary>
+    /// An uninitialised [heads, d_model, d_head] reader weight stored as one [d_model, heads·d_head] matrix (strides
+    /// d_head, heads·d_head, 1): the projection x·W for all heads at once is then a view of the parameter, so a forward
+    /// pass copies no weights, and every change to W_Q (loading, <c>ProcessWeights</c>, training, a user's edit) is seen.
+    /// </summary>
+    private static Tensor ReaderLayout(int heads, int dModel, int dHead, ScalarType dtype) =>
+        empty(dModel, heads * dHead, dtype: dtype).view(dModel, heads, dHead).permute(1, 0, 2);
 
     /// <summary>Not used: attention needs its three inputs and the pass's positions and mask.</summary>
     public override Tensor forward(Tensor input) =>
@@ -141,7 +149,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         long heads = weight.shape[0], dModel = weight.shape[1], dHead = weight.shape[2];
         if (x.dim() == 4)
             return einsum("bphd,hde->bphe", x, weight) + bias;
-        // A view, not a copy, when the weight is stored in the fused layout (see FusedLayout).
+        // A view, not a copy, while the weight keeps the layout it was made with (see ReaderLayout).
         var fused = weight.permute(1, 0, 2).reshape(dModel, heads * dHead);
         return bias.reshape(heads * dHead).addmm(x.reshape(-1, dModel), fused).view(x.shape[0], x.shape[1], heads, dHead);
     }
