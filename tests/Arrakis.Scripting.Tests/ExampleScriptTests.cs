@@ -110,9 +110,9 @@ public sealed class ExampleScriptTests(HostFixture fixture)
     }
 
     [Theory]
-    [InlineData("decomposer", "TestResidualDecomposer", "Residual stream entering layer 1 (blocks.1.hook_resid_pre) at position 49 of sequence 0")]
-    [InlineData("logit", "TestLogitAttributor", "Direct logit attribution of token 0 at position 49 (sequence 0)")]
-    [InlineData("composer", "TestAttentionComposer", "Composition of L0H0 (writer) into L1H0 (reader)")]
+    [InlineData("decomposer", "MIExperiment.TestResidualDecomposer", "Residual stream entering layer 1 (blocks.1.hook_resid_pre) at position 49 of sequence 0")]
+    [InlineData("logit", "MIExperiment.TestLogitAttributor", "Direct logit attribution of token 0 at position 49 (sequence 0)")]
+    [InlineData("composer", "MIExperiment.TestAttentionComposer", "Composition of L0H0 (writer) into L1H0 (reader)")]
     public async Task TheSeedExamples_RunThroughTheCommand_WithTheBuiltInTools(string script, string experiment, string expected)
     {
         using var dir = new TempFolder();
