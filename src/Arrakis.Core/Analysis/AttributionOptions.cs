@@ -13,4 +13,12 @@ public sealed record AttributionOptions
     /// backward pass; for keys by position, O(batch·heads·pos²) extra elementwise work. Other activations are unaffected.
     /// </summary>
     public bool QkFix { get; init; }
+
+    /// <summary>
+    /// GradDrop, against cancellation between a node's paths: for each layer ℓ, the estimate AtP_ℓ with the gradient
+    /// through layer ℓ's residual contribution (its attn_out and mlp_out) set to zero; the score is
+    /// 1/(L − 1) · Σ_ℓ |AtP_ℓ(n)| — an <b>unsigned</b> magnitude (a node's own layer contributes 0, so a node that no
+    /// later path cancels scores |AtP(n)|). Cost: L more forward and backward passes.
+    /// </summary>
+    public bool GradDrop { get; init; }
 }

@@ -1,3 +1,4 @@
+using Arrakis.Hooks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,9 +19,9 @@ namespace Arrakis;
 public static class AttributionPatching
 {
     /// <summary>
-    /// AtP (or AtP* with <see cref="AttributionOptions.QkFix"/>) of every patch in the grid of <paramref name="indexAxes"/>,
+    /// AtP (or AtP* with <see cref="AttributionOptions.QkFix"/> and <see cref="AttributionOptions.GradDrop"/>) of every patch in the grid of <paramref name="indexAxes"/>,
     /// shaped as <see cref="ActivationPatching.GenericActivationPatch(HookedTransformer, Tensor, Tensor, Func{Tensor, Tensor}, string, IReadOnlyList{PatchAxis}, PatchDirection, PatchingOptions?)"/>'s
-    /// result, whose values it estimates.
+    /// result, whose values it estimates. With GradDrop, <see cref="PatchingResult.Effect"/> is an unsigned magnitude.
     /// </summary>
     /// <param name="model">The model.</param>
     /// <param name="cleanTokens">[batch, pos] or [pos].</param>
@@ -56,28 +57,60 @@ public static class AttributionPatching
                 .ToList();
         var (target, source) = direction == PatchDirection.Denoising ? (corrupted, clean) : (clean, corrupted);
 
-        double targetMetric = 0;
-        var (targetLogits, targetCache) = model.RunWithCache(target, names, includeBackward: true,
-            backwardMetric: logits => PatchingInputs.PerRow(metric, logits, batch).mean());
-        using var _ = targetCache;
         var (sourceLogits, sourceCache) = model.RunWithCache(source, names);
-        using var __ = sourceCache;
-        targetMetric = PatchingInputs.Mean(metric, targetLogits, batch);
+        using var _ = sourceCache;
         double sourceMetric = PatchingInputs.Mean(metric, sourceLogits, batch);
+        Func<Tensor, Tensor> backwardMetric = logits => PatchingInputs.PerRow(metric, logits, batch).mean();
 
-        using var noGrad = no_grad();
-        var perLayer = layers.Select(l =>
+        // One estimate per layer from the target run's activations and gradients: [n_layers, …axes after layer].
+        Tensor Estimate(ActivationCache targetCache)
         {
-            using var step = NewDisposeScope();
-            var estimate = qkFix
-                ? QkFixed(cfg, site.Activation, l, indexAxes.Count == 3, targetCache, sourceCache, qName, kName)
-                : Linear(site, indexAxes, targetCache[site.HookName(l)], sourceCache[site.HookName(l)], targetCache[site.HookName(l) + "_grad"]);
-            return estimate.MoveToOuterDisposeScope();
-        }).ToList();
-        var values = (stack(perLayer).to(float32) + targetMetric).MoveToOuterDisposeScope();
+            using var noGrad = no_grad();
+            var perLayer = layers.Select(l =>
+            {
+                using var step = NewDisposeScope();
+                var estimate = qkFix
+                    ? QkFixed(cfg, site.Activation, l, indexAxes.Count == 3, targetCache, sourceCache, qName, kName)
+                    : Linear(site, indexAxes, targetCache[site.HookName(l)], sourceCache[site.HookName(l)], targetCache[site.HookName(l) + "_grad"]);
+                return estimate.MoveToOuterDisposeScope();
+            }).ToList();
+            return stack(perLayer).to(float32);
+        }
+
+        var (targetLogits, targetCache) = model.RunWithCache(target, names, includeBackward: true, backwardMetric: backwardMetric);
+        double targetMetric;
+        Tensor values;
+        using (targetCache)
+        {
+            targetMetric = PatchingInputs.Mean(metric, targetLogits, batch);
+            values = Estimate(targetCache);
+        }
+        int passes = 2;
+        if (options.GradDrop)
+        {
+            // Σ_ℓ |AtP_ℓ| / (L − 1), the gradient through layer ℓ's attention and MLP outputs dropped.
+            var magnitude = zeros_like(values);
+            foreach (int dropped in layers)
+            {
+                using var step = NewDisposeScope();
+                var drop = new List<Hook> { new($"blocks.{dropped}.hook_attn_out", (g, _) => zeros_like(g)) };
+                if (!cfg.AttnOnly)
+                    drop.Add(new($"blocks.{dropped}.hook_mlp_out", (g, _) => zeros_like(g)));
+                using (model.Hooks(backwardHooks: drop))
+                {
+                    var (_, droppedCache) = model.RunWithCache(target, names, includeBackward: true, backwardMetric: backwardMetric);
+                    using (droppedCache)
+                        magnitude.add_(Estimate(droppedCache).abs());
+                }
+                passes++;
+            }
+            values = magnitude / Math.Max(1, cfg.NLayers - 1);
+        }
+        values = (values + targetMetric).MoveToOuterDisposeScope();
         var (cleanMetric, corruptedMetric) = direction == PatchDirection.Denoising ? (sourceMetric, targetMetric) : (targetMetric, sourceMetric);
+        string method = (qkFix || options.GradDrop) ? "AtP*" + (options.GradDrop ? "+GradDrop" : "") : "AtP";
         return new PatchingResult(site.Activation, indexAxes.ToList(), values, null, direction, cleanMetric, corruptedMetric,
-            qkFix ? "AtP*" : "AtP", ForwardPasses: 2, BackwardPasses: 1);
+            method, ForwardPasses: passes, BackwardPasses: passes - 1);
     }
 
     /// <summary>Σ (a′ − a)·g over the batch and every dimension no axis indexes, in the order of the axes after layer.</summary>

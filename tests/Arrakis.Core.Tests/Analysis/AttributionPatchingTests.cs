@@ -77,6 +77,39 @@ public class AttributionPatchingTests
     }
 
     [Fact]
+    public void GradDrop_GivesTheLastLayerItsAtPMagnitude_AndAveragesTheDroppedEstimatesElsewhere()
+    {
+        // Definition: 1/(L−1) Σ_ℓ |AtP_ℓ(n)| with the gradient through layer ℓ's outputs dropped. For a node of the last
+        // layer only ℓ = L−1 changes anything (to 0), so its score is |AtP(n)|; for layer 0, ℓ = 0 gives 0 and ℓ = 1 leaves
+        // only the direct path to the logits (no MLP here), so in a 2-layer model its score is |direct-path AtP| / 1.
+        using var scope = NewDisposeScope();
+        using var model = TestModels.Create("attn-only");
+        var clean = TestModels.Tokens(2, 6, seed: 5);
+        var corrupted = TestModels.Tokens(2, 6, seed: 9);
+        using var atp = AttributionPatching.Run(model, clean, corrupted, LogitDiff(3, 7), "z", [PatchAxis.Layer, PatchAxis.Head]);
+        using var gd = AttributionPatching.Run(model, clean, corrupted, LogitDiff(3, 7), "z", [PatchAxis.Layer, PatchAxis.Head],
+            options: new AttributionOptions { GradDrop = true });
+        Assert.Equal("AtP*+GradDrop", gd.Method);
+        Assert.Equal((4, 3), (gd.ForwardPasses, gd.BackwardPasses));   // 2 + L forward, 1 + L backward
+        using var atpEffect = atp.Effect();
+        using var gdEffect = gd.Effect();
+        Assert.True((gdEffect[1] - atpEffect[1].abs()).abs().max().item<float>() <= 1e-4);
+        Assert.True(gdEffect.min().item<float>() >= 0);
+        // Layer 0 with layer 1's outputs dropped: only the direct path, z·W_O into the final residual stream.
+        var (_, cleanCache) = model.RunWithCache(corrupted, ["blocks.0.attn.hook_z", "blocks.1.hook_resid_post"], includeBackward: true,
+            backwardMetric: l => LogitDiff(3, 7)(l).mean());
+        var (_, sourceCache) = model.RunWithCache(clean, ["blocks.0.attn.hook_z"]);
+        using (cleanCache)
+        using (sourceCache)
+        {
+            var dz = sourceCache["blocks.0.attn.hook_z"] - cleanCache["blocks.0.attn.hook_z"];                    // [batch, pos, head, d_head]
+            var write = einsum("bphe,hed->bphd", dz, model.blocks[0].attn.W_O.detach());                        // [batch, pos, head, d_model]
+            var direct = (write * cleanCache["blocks.1.hook_resid_post_grad"].unsqueeze(2)).sum([0L, 1L, 3L]);    // [head]
+            Assert.True((gdEffect[0] - direct.abs()).abs().max().item<float>() <= 1e-4, $"{gdEffect[0]} vs {direct.abs()}");
+        }
+    }
+
+    [Fact]
     public void TheQkFix_IsRefusedForOtherAxes()
     {
         using var scope = NewDisposeScope();
