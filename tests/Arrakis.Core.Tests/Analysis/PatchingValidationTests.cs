@@ -80,6 +80,17 @@ public sealed class PatchingValidationTests(MiniLanguageModel fixture, ITestOutp
         from task in Enumerable.Range(0, 6).Select(t => ("ioi", t)).Concat(Enumerable.Range(0, 4).Select(r => ("facts", r)))
         select new object[] { task.Item1, task.Item2, direction };
 
+    [Fact]
+    public void Spearman_IsThePearsonCorrelationOfTheRanks()
+    {
+        Assert.Equal(1.0, RankCorrelation.Spearman([1, 2, 3, 10], [0.1, 5, 6, 7]), 12);
+        Assert.Equal(-1.0, RankCorrelation.Spearman([1, 2, 3], [3, 2, 1]), 12);
+        // Ranks (0, 1, 2, 3) against (1.5, 0, 1.5, 3), a tie: centred (−1.5, −0.5, 0.5, 1.5)·(0, −1.5, 0, 1.5) = 3, ‖·‖² 5 and 4.5: ρ = 3/√22.5.
+        Assert.Equal(3 / Math.Sqrt(22.5), RankCorrelation.Spearman([1, 2, 3, 4], [5, 1, 5, 9]), 12);
+        Assert.Equal([3, 0], RankCorrelation.TopByMagnitude([-4, 1, 2, 9], 2));
+        Assert.Throws<ArgumentException>(() => RankCorrelation.Spearman([1, 2], [1]));
+    }
+
     [Theory]
     [MemberData(nameof(Tasks))]
     public void AtP_RanksTheHeadsAsExhaustivePatchingDoes(string task, int variant, PatchDirection direction)
@@ -92,9 +103,9 @@ public sealed class PatchingValidationTests(MiniLanguageModel fixture, ITestOutp
         Assert.True(Math.Abs(exact.CleanMetric - exact.CorruptedMetric) > 1, $"the corruption should move the metric: {exact.CleanMetric} vs {exact.CorruptedMetric}");
         double[] exactEffects = exact.Effect().cpu().to_type(ScalarType.Float64).data<double>().ToArray();
         double[] atpEffects = atp.Effect().cpu().to_type(ScalarType.Float64).data<double>().ToArray();
-        double rho = Ranking.Spearman(exactEffects, atpEffects);
-        var exactTop5 = Ranking.TopByMagnitude(exactEffects, 5);
-        var atpTop10 = Ranking.TopByMagnitude(atpEffects, 10);
+        double rho = RankCorrelation.Spearman(exactEffects, atpEffects);
+        var exactTop5 = RankCorrelation.TopByMagnitude(exactEffects, 5);
+        var atpTop10 = RankCorrelation.TopByMagnitude(atpEffects, 10);
         output.WriteLine($"{task} {variant} {direction}: clean {exact.CleanMetric:F3}, corrupted {exact.CorruptedMetric:F3}; Spearman {rho:F3}; " +
                          $"exact top 5 {string.Join(",", exactTop5)}; AtP top 10 {string.Join(",", atpTop10)}; " +
                          $"max |AtP − exact| {exactEffects.Zip(atpEffects, (e, a) => Math.Abs(e - a)).Max():F3} of max |exact| {exactEffects.Max(Math.Abs):F3}");
@@ -105,36 +116,5 @@ public sealed class PatchingValidationTests(MiniLanguageModel fixture, ITestOutp
         double required = task == "facts" && variant == 1 ? 0.75 : 0.8;
         Assert.True(rho >= required, $"Spearman {rho:F3} < {required}");
         Assert.All(exactTop5, h => Assert.Contains(h, atpTop10));
-    }
-}
-
-/// <summary>Rank statistics for the validation tests.</summary>
-internal static class Ranking
-{
-    /// <summary>Spearman's ρ: the Pearson correlation of the ranks (ties get their mean rank).</summary>
-    public static double Spearman(double[] x, double[] y)
-    {
-        var (rx, ry) = (Ranks(x), Ranks(y));
-        double mx = rx.Average(), my = ry.Average();
-        double cov = rx.Zip(ry, (a, b) => (a - mx) * (b - my)).Sum();
-        return cov / Math.Sqrt(rx.Sum(a => (a - mx) * (a - mx)) * ry.Sum(b => (b - my) * (b - my)));
-    }
-
-    /// <summary>Indices of the <paramref name="count"/> largest |values|.</summary>
-    public static int[] TopByMagnitude(double[] values, int count) =>
-        values.Select((v, i) => (Math.Abs(v), i)).OrderByDescending(p => p.Item1).Take(count).Select(p => p.i).ToArray();
-
-    private static double[] Ranks(double[] values)
-    {
-        var order = values.Select((v, i) => (v, i)).OrderBy(p => p.v).ToArray();
-        var ranks = new double[values.Length];
-        for (int start = 0; start < order.Length;)
-        {
-            int end = start;
-            while (end + 1 < order.Length && order[end + 1].v == order[start].v) end++;
-            for (int k = start; k <= end; k++) ranks[order[k].i] = (start + end) / 2.0;
-            start = end + 1;
-        }
-        return ranks;
     }
 }
