@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Arrakis.Tests.Analysis;
 
-public class EdgeAttributionPatchingTests
+public class EdgeAttributionPatchingTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static Func<Tensor, Tensor> LogitDiff(long answer, long other) => logits => logits[.., -1, answer] - logits[.., -1, other];
 
@@ -67,6 +67,32 @@ public class EdgeAttributionPatchingTests
         Assert.Equal("L0H3->L1KV1<k>", graph.Edge("L0H3", "L1KV1", EdgeInput.Key).Name);
         Assert.All(graph.Edges, e => Assert.True(double.IsFinite(e.Score)));
         Assert.Equal(graph.Edges.Max(e => Math.Abs(e.Score)), Math.Abs(graph.TopEdges(1)[0].Score));
+    }
+
+    [Fact]
+    public void HeadToHeadEdgeScores_EstimateExactPathPatching_AndTheErrorIsMeasured()
+    {
+        // Exact patching of one edge u → v<q|k|v> is path patching with the corrupted input: Δ = (z′_u − z_u)·W_O[u] added to
+        // v's q, k or v input only. EAP estimates patched − clean for every such edge from one backward pass.
+        using var scope = NewDisposeScope();
+        using var model = TestModels.Create("gpt2");
+        var clean = TestModels.Tokens(4, 6, seed: 5);
+        var corrupted = TestModels.Tokens(4, 6, seed: 9);
+        var graph = EdgeAttributionPatching.Run(model, clean, corrupted, LogitDiff(3, 7));
+        var pairs = (from s in Enumerable.Range(0, 4) from r in Enumerable.Range(0, 4) select (new HeadIndex(0, s), new HeadIndex(1, r))).ToList();
+        var exact = new List<double>();
+        var estimate = new List<double>();
+        foreach (var (input, through) in new[] { (EdgeInput.Query, PathInput.Query), (EdgeInput.Key, PathInput.Key), (EdgeInput.Value, PathInput.Value) })
+        {
+            var paths = PathPatching.Run(model, clean, pairs, through, corrupted, (logits, _) => LogitDiff(3, 7)(logits));
+            exact.AddRange(paths.Select(p => p.Patched - p.Clean));
+            estimate.AddRange(pairs.Select(p => graph.Edge($"L0H{p.Item1.Head}", $"L1H{p.Item2.Head}", input).Score));
+        }
+        double rho = RankCorrelation.Spearman(exact, estimate);
+        double maxError = exact.Zip(estimate, (e, a) => Math.Abs(e - a)).Max(), maxEffect = exact.Max(Math.Abs);
+        output.WriteLine($"48 head → head edges: Spearman {rho:F3}; max |EAP − exact| {maxError:G3} of max |exact| {maxEffect:G3}");
+        Assert.True(maxEffect > 1e-3, $"the edges should matter: {maxEffect}");
+        Assert.True(rho >= 0.8, $"Spearman {rho:F3}; max error {maxError:G3} of {maxEffect:G3}");
     }
 
     [Fact]
