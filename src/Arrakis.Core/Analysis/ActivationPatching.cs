@@ -14,7 +14,8 @@ namespace Arrakis;
 /// Denoising (TL's only direction): run the corrupted tokens, patch in the clean activation; noising: run the clean
 /// tokens, patch in the corrupted one. For each index set i, value[i] = mean_b metric(logits of the patched run)_b.
 /// Under grouped-query attention, <c>k</c> and <c>v</c> are [batch, pos, kv_head, d_head] and their head axis is the
-/// key/value head: a patch there reaches every query head that reads it (TL's k/v patching mislabels this, its issue 980).
+/// key/value head: a patch there reaches every query head that reads it, and results are indexed by key/value head
+/// (TL's "every" helpers zero-pad such results to n_heads to stack them; see TL issue 980 on GQA patching).
 /// </remarks>
 public static class ActivationPatching
 {
