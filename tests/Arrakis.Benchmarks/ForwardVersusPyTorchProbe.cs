@@ -53,8 +53,11 @@ internal static class ForwardVersusPyTorchProbe
         {
             CompareLogits(model, tokens, peer, logitFile);
             MeasurePeakOfOneForward(model, tokens, peer);
-            MeasureTimes(model, tokens, peer, folder, loadOptions, rounds);
-            MeasureThroughput(model, tokens);
+            if (rounds > 0)  // "pytorch 0 N": memory only
+            {
+                MeasureTimes(model, tokens, peer, folder, loadOptions, rounds);
+                MeasureThroughput(model, tokens);
+            }
             MeasureFlatness(model, tokens, repeats);
         }
         finally
@@ -91,6 +94,7 @@ internal static class ForwardVersusPyTorchProbe
         long oursBefore = ProcessMemory.ResetPeak();
         Forward(model, tokens);
         var (oursRss, oursPeak) = ProcessMemory.Read();
+        Console.WriteLine($"  held before, by kind: Arrakis {ProcessMemory.Kinds()}; PyTorch anonymous {before.GetProperty("anon_mb").GetDouble():F0} MiB, file-backed {before.GetProperty("file_mb").GetDouble():F0} MiB");
         double theirBefore = before.GetProperty("rss_mb").GetDouble(), theirPeak = after.GetProperty("peak_rss_mb").GetDouble();
         double ourBeforeMb = oursBefore / 1e6 * 1.048576, ourPeakMb = oursPeak / 1e6 * 1.048576;
         Console.WriteLine($"peak RSS of one forward: Arrakis {ourPeakMb:F0} MiB (held before: {ourBeforeMb:F0}, growth {ourPeakMb - ourBeforeMb:F0}); " +
@@ -250,6 +254,14 @@ internal static class ProcessMemory
     {
         File.WriteAllText("/proc/self/clear_refs", "5");
         return Read().Rss;
+    }
+
+    /// <summary>RssAnon and RssFile as text.</summary>
+    public static string Kinds()
+    {
+        var lines = File.ReadLines("/proc/self/status").ToList();
+        string Mib(string key) => (Kilobytes(lines.First(l => l.StartsWith(key, StringComparison.Ordinal))) / 1024.0).ToString("F0");
+        return $"anonymous {Mib("RssAnon:")} MiB, file-backed {Mib("RssFile:")} MiB";
     }
 
     private static long Kilobytes(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);

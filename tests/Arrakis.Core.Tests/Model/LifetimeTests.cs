@@ -108,4 +108,25 @@ public class LifetimeTests
         model.ProcessWeights();
         AssertViewable(model);
     }
+
+    [Theory]
+    [InlineData(ScalarType.BFloat16)]
+    [InlineData(ScalarType.Float16)]
+    public void HalfPrecisionPatterns_AreTheFloat32SoftmaxOfTheScores_RoundedOnce(ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        using var model = new HookedTransformer(TestModels.Config("llama") with { Dtype = dtype });
+        var (_, cache) = model.RunWithCache(TestModels.Tokens(2, 9));
+        using (cache)
+        {
+            var scores = cache["blocks.1.attn.hook_attn_scores"];
+            var pattern = cache["blocks.1.attn.hook_pattern"];
+            Assert.Equal(dtype, pattern.dtype);
+            // Accumulated in float32 (then rounded to the half type once): within one rounding of the float32 softmax.
+            var exact = scores.to(ScalarType.Float32).softmax(-1);
+            double ulp = dtype == ScalarType.BFloat16 ? 1.0 / 128 : 1.0 / 1024;
+            var error = (pattern.to(ScalarType.Float32) - exact).abs() - exact * ulp;
+            Assert.True(error.max().item<float>() <= 1e-7, $"largest error beyond one rounding: {error.max().item<float>()}");
+        }
+    }
 }
