@@ -5,14 +5,17 @@ namespace Arrakis.Benchmarks;
 
 /// <summary>
 /// The drift-resistant complement to <see cref="PatchingBenchmark"/> and <see cref="AttributionBenchmark"/>:
-/// <c>dotnet run -c Release --project tests/Arrakis.Benchmarks -- patching [rounds]</c>. Interleaved rounds (see
+/// <c>dotnet run -c Release --project tests/Arrakis.Benchmarks -- patching [rounds] [threads]</c>. Interleaved rounds (see
 /// <see cref="InterleavedProbe"/>) on each zoo model, then EAP's edges per second, then the peak resident memory a
 /// batched heads × positions run adds under three memory budgets (the kernel's peak-RSS counter reset before each).
 /// </summary>
 internal static class PatchingProbe
 {
-    public static int Run(int rounds)
+    public static int Run(int rounds, int threads)
     {
+        // One libtorch thread by default: on a busy 2-core machine OpenMP threads that spin-wait for a core make small
+        // models many times slower (docs/model-zoo.md, "Why --threads 1").
+        set_num_threads(threads);
         foreach (string name in new[] { "gpt2-mini-language", "attn-only-2l" })
         {
             using var work = PatchingWorkload.Create(name);
