@@ -105,7 +105,7 @@ public static class PathPatching
             var zNames = Enumerable.Range(0, cfg.NLayers).Select(l => $"blocks.{l}.attn.hook_z").ToList();
             var (cleanLogits, cleanCache) = model.RunWithCache(tokens, zNames);
             using var _ = cleanCache;
-            double cleanMetric = metric(cleanLogits, tokens).mean().item<float>();
+            double cleanMetric = metric(cleanLogits, tokens).mean().to(ScalarType.Float32).item<float>();
 
             // The sender's corrupted output z′ per layer [batch, pos, head, d_head].
             var corruptedZ = new Tensor[cfg.NLayers];
@@ -115,7 +115,7 @@ public static class PathPatching
                 var (corruptLogits, corruptCache) = model.RunWithCache(corrupted.dim() == 1 ? corrupted.unsqueeze(0) : corrupted, zNames);
                 using (corruptCache)
                 {
-                    corruptedInputMetric = metric(corruptLogits, tokens).mean().item<float>();
+                    corruptedInputMetric = metric(corruptLogits, tokens).mean().to(ScalarType.Float32).item<float>();
                     for (int l = 0; l < cfg.NLayers; l++)
                         corruptedZ[l] = corruptCache[zNames[l]].clone();
                 }
@@ -161,7 +161,7 @@ public static class PathPatching
             var logits = model.RunWithHooks(tokens.repeat(chunk.Length, 1), hooks);
             var perRow = metric(logits, tokens.repeat(chunk.Length, 1));
             for (int v = 0; v < chunk.Length; v++)
-                result[chunk[v]] = perRow[TensorIndex.Slice(v * batch, (v + 1) * batch)].mean().item<float>();
+                result[chunk[v]] = perRow[TensorIndex.Slice(v * batch, (v + 1) * batch)].mean().to(ScalarType.Float32).item<float>();
         }
         return result;
     }
@@ -210,7 +210,7 @@ public static class PathPatching
             var repeated = tokens.repeat(chunk.Length, 1);
             var perRow = metric(model.RunWithHooks(repeated, hooks), repeated);
             for (int v = 0; v < chunk.Length; v++)
-                results[chunk[v].Index] = perRow[TensorIndex.Slice(v * batch, (v + 1) * batch)].mean().item<float>();
+                results[chunk[v].Index] = perRow[TensorIndex.Slice(v * batch, (v + 1) * batch)].mean().to(ScalarType.Float32).item<float>();
         }
         return results;
     }
