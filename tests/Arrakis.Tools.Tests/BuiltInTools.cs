@@ -30,6 +30,8 @@ public sealed class BuiltInTools : IDisposable
 
     public IAttentionComposer Composer(HookedTransformer model) => Bound<IAttentionComposer>("composer", model);
 
+    public IAttentionTools Attention(HookedTransformer model) => Bound<IAttentionTools>("attention", model);
+
     public void Dispose() => Host.Dispose();
 }
 

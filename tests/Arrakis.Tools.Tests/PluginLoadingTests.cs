@@ -13,6 +13,7 @@ public sealed class PluginLoadingTests(BuiltInTools tools)
     [InlineData("Arrakis.Tools.Decomposer", "decomposer", typeof(IResidualDecomposer))]
     [InlineData("Arrakis.Tools.Logit", "logit", typeof(ILogitAttributor))]
     [InlineData("Arrakis.Tools.Composer", "composer", typeof(IAttentionComposer))]
+    [InlineData("Arrakis.Tools.Attention", "attention", typeof(IAttentionTools))]
     public void EachTool_LoadsFromItsBuiltInPlugin_TypedByTheSharedContract(string plugin, string tool, Type contract)
     {
         PluginReport report = tools.Report[plugin] ?? throw new Xunit.Sdk.XunitException($"plugin {plugin} not found:\n{tools.Report}");
