@@ -170,6 +170,25 @@ public sealed class ExampleScriptTests(HostFixture fixture)
     }
 
     [Fact]
+    public async Task Lens_OnTheZooLanguageModel_TrainsATunedLens_AndComparesItWithTheLogitLens()
+    {
+        using var dir = new TempFolder();
+        var r = await ArrakisProcess.RunAsync(dir.Path, dir.File(".cache"), null,
+            "run", Path.Combine(Repo.Scripts, "lens.csx"), "--model", "gpt2-mini-language", "--device", "cpu", "--out", "exps", "--", "30", "1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("Lenses on gpt2-mini-language", r.Out);
+        Assert.Contains("logit lens of sequence 0: top token and its probability per layer", r.Out);
+        Assert.Contains("KL(output ‖ lens) per layer", r.Out);
+        Assert.True(File.Exists(dir.File(Path.Combine("exps", "lens.safetensors"))), r.Out);
+
+        var result = Assert.Single(new ExperimentStore(dir.File("exps")).ReadRuns("lens")).Result!;
+        double Kl(string layer, string lens) => result[layer]![lens]!.GetValue<double>();
+        // Even 30 steps move the embeddings' read-out far closer to the output; the last row is the output itself.
+        Assert.True(Kl("0_pre", "tuned") < Kl("0_pre", "logit"), r.Out);
+        Assert.True(Kl("final_post", "tuned") < 1e-4 && Kl("final_post", "logit") < 1e-4, r.Out);
+    }
+
+    [Fact]
     public async Task TheMainJob_RunsThroughTheCommand_AndTheStoreReadsItBack()
     {
         using var dir = new TempFolder();

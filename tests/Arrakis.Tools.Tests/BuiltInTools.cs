@@ -32,6 +32,12 @@ public sealed class BuiltInTools : IDisposable
 
     public IAttentionTools Attention(HookedTransformer model) => Bound<IAttentionTools>("attention", model);
 
+    public ILens Lens(HookedTransformer model) => Bound<ILens>("lens", model);
+
+    public IReadWriteHeads ReadWrite(HookedTransformer model) => Bound<IReadWriteHeads>("readwrite", model);
+
+    public IResidualTools Residual(HookedTransformer model) => Bound<IResidualTools>("residual", model);
+
     public void Dispose() => Host.Dispose();
 }
 
