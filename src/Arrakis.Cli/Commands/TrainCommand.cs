@@ -36,22 +36,25 @@ internal static class TrainCommand
             DefaultValueFactory = _ => 1,
         };
         var noProgress = new Option<bool>("--no-progress") { Description = "Print a line per evaluation instead of a live progress bar." };
+        var device = new Option<string>("--device") { Description = "Where to train: cpu, cuda or auto (default cpu).", DefaultValueFactory = _ => "cpu" };
+        var dtype = new Option<string>("--dtype") { Description = "Parameter dtype: float32, bfloat16 or float16 (default float32).", DefaultValueFactory = _ => "float32" };
         var cardOnly = new Option<bool>("--card-only") { Description = "Do not train: rewrite the model card (README.md) of the checkpoint in --out from its weights and trainer_state.json." };
 
         var command = new Command("train", "Train a model on a built-in synthetic task (induction, language) and save it in the Hugging Face layout.")
         {
-            task, output, steps, seed, config, resume, threads, noProgress, cardOnly,
+            task, output, steps, seed, config, resume, threads, noProgress, cardOnly, device, dtype,
         };
         command.SetAction((parse, cancellationToken) => Task.FromResult(parse.GetValue(cardOnly)
             ? WriteCard(parse.GetValue(task)!, parse.GetValue(output)!, parse.GetValue(threads))
             : Run(
             parse.GetValue(task)!, parse.GetValue(output)!, parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(config) ?? [],
-            parse.GetValue(resume), parse.GetValue(threads), parse.GetValue(noProgress), cancellationToken)));
+            parse.GetValue(resume), parse.GetValue(threads), parse.GetValue(noProgress), cancellationToken,
+            parse.GetValue(device) ?? "cpu", parse.GetValue(dtype) ?? "float32")));
         return command;
     }
 
     private static int Run(string taskName, string outDir, int? steps, int? seed, string[] overrides, bool resume, int threads, bool noProgress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, string deviceText = "cpu", string dtypeText = "float32")
     {
         var console = AnsiConsole.Console;
         try
@@ -62,6 +65,19 @@ internal static class TrainCommand
                 return 2;
             }
             TorchSharp.torch.set_num_threads(threads);
+            DeviceChoice device;
+            TorchSharp.torch.ScalarType dtype;
+            try
+            {
+                device = DeviceResolver.Parse(deviceText, "--device");
+                dtype = DtypeResolver.Parse(dtypeText, "--dtype");
+                DeviceResolver.Resolve(device);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] {e.Message.Split(" (Parameter")[0]}");
+                return 2;
+            }
             var task = TrainingTasks.Create(taskName);
             Trainer trainer;
             HookedTransformer? ownedModel = null;
@@ -92,7 +108,7 @@ internal static class TrainCommand
                 if (seed is { } sd)
                     options = options with { Seed = sd };
                 options = options.Validate();
-                ownedModel = new HookedTransformer(cfg with { Seed = options.Seed });
+                ownedModel = new HookedTransformer(cfg with { Seed = options.Seed, Device = device, Dtype = dtype });
                 trainer = new Trainer(ownedModel, task, options, outDir);
             }
 
