@@ -3,7 +3,8 @@
 //   dotnet run --project src/Arrakis.Cli -- run scripts/induction.csx [--model NAME] [-- SEQUENCES SEED]
 //
 // On repeated random sequences it finds the previous-token head (attends to position i−1) and the induction head
-// (attends to the token after the earlier occurrence of the current token), measures their K-composition against the
+// (attends to the token after the earlier occurrence of the current token) with the attention tool's head detector
+// (HeadDetector, TransformerLens's detect_head), measures their K-composition against the
 // random baseline, path-patches the previous-token → induction-head path through the key, attributes the correct
 // logit to every component (direct logit attribution) and saves the summary as the experiment "induction-circuit".
 //
@@ -44,22 +45,21 @@ var summary = Bench.Record("induction-circuit", new Dictionary<string, object?> 
     var predicted = logits[.., (half + 1)..^1].argmax(-1);
     double accuracy = predicted.eq(tokens[.., (half + 2)..]).to(ScalarType.Float32).mean().item<float>();
 
-    // Attention scores per head: previous-token (i → i−1) and induction (i → i−half+1 in the repeated half).
-    var prevScore = new double[cfg.NLayers, cfg.NHeads];
-    var indScore = new double[cfg.NLayers, cfg.NHeads];
-    var q = arange(1, 2 * half, device: Model.Device);
-    var r = arange(half + 1, 2 * half, device: Model.Device);
-    for (int l = 0; l < cfg.NLayers; l++)
+    // Head detector scores (TransformerLens's detect_head, "mul"), over the query rows each pattern marks: the
+    // previous-token score is the mean attention i → i−1; the induction score the mean attention from a repeated token
+    // to the token after its earlier occurrence (docs/tools/attention.md says how these relate to TL's defaults).
+    using var prevScores = HeadDetector.Detect(Model, tokens, HeadName.PreviousTokenHead, matchedQueriesOnly: true);   // [layer, head]
+    using var indScores = HeadDetector.Detect(Model, tokens, HeadName.InductionHead, matchedQueriesOnly: true);
+    double[,] Grid(Tensor scores)
     {
-        var pattern = cache["pattern", l]; // [batch, head, query, key]
-        var prev = pattern[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Tensor(q), TensorIndex.Tensor(q - 1)].mean([0L, 2L]);
-        var ind = pattern[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Tensor(r), TensorIndex.Tensor(r - half + 1)].mean([0L, 2L]);
-        for (int h = 0; h < cfg.NHeads; h++)
-        {
-            prevScore[l, h] = prev[h].item<float>();
-            indScore[l, h] = ind[h].item<float>();
-        }
+        var grid = new double[cfg.NLayers, cfg.NHeads];
+        for (int l = 0; l < cfg.NLayers; l++)
+            for (int h = 0; h < cfg.NHeads; h++)
+                grid[l, h] = scores[l, h].item<double>();
+        return grid;
     }
+    var prevScore = Grid(prevScores);
+    var indScore = Grid(indScores);
     bar.Advance();
     var heads = Enumerable.Range(0, cfg.NLayers).SelectMany(l => Enumerable.Range(0, cfg.NHeads).Select(h => new HeadIndex(l, h))).ToList();
     var previousTokenHead = heads.Where(x => x.Layer < cfg.NLayers - 1).MaxBy(x => prevScore[x.Layer, x.Head]);

@@ -31,6 +31,13 @@ public sealed class BuiltInTools : IDisposable
     public IAttentionComposer Composer(HookedTransformer model) => Bound<IAttentionComposer>("composer", model);
 
     public IActivationPatcher Patching(HookedTransformer model) => Bound<IActivationPatcher>("patching", model);
+    public IAttentionTools Attention(HookedTransformer model) => Bound<IAttentionTools>("attention", model);
+
+    public ILens Lens(HookedTransformer model) => Bound<ILens>("lens", model);
+
+    public IReadWriteHeads ReadWrite(HookedTransformer model) => Bound<IReadWriteHeads>("readwrite", model);
+
+    public IResidualTools Residual(HookedTransformer model) => Bound<IResidualTools>("residual", model);
 
     public void Dispose() => Host.Dispose();
 }

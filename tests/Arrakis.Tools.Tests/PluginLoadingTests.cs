@@ -14,6 +14,10 @@ public sealed class PluginLoadingTests(BuiltInTools tools)
     [InlineData("Arrakis.Tools.Logit", "logit", typeof(ILogitAttributor))]
     [InlineData("Arrakis.Tools.Composer", "composer", typeof(IAttentionComposer))]
     [InlineData("Arrakis.Tools.Patching", "patching", typeof(IActivationPatcher))]
+    [InlineData("Arrakis.Tools.Attention", "attention", typeof(IAttentionTools))]
+    [InlineData("Arrakis.Tools.Lens", "lens", typeof(ILens))]
+    [InlineData("Arrakis.Tools.ReadWrite", "readwrite", typeof(IReadWriteHeads))]
+    [InlineData("Arrakis.Tools.Residual", "residual", typeof(IResidualTools))]
     public void EachTool_LoadsFromItsBuiltInPlugin_TypedByTheSharedContract(string plugin, string tool, Type contract)
     {
         PluginReport report = tools.Report[plugin] ?? throw new Xunit.Sdk.XunitException($"plugin {plugin} not found:\n{tools.Report}");

@@ -154,6 +154,58 @@ public sealed class FactoredMatrix : IDisposable
         return linalg.eigvals(BA).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The same matrix with its rank split evenly between the factors (TL <c>make_even</c>): from AB = U·S·Vh,
+    /// A′ = U·√S [..., ldim, mdim] and B′ = √S·Vh [..., mdim, rdim], so A′B′ = AB and both factors carry the singular values
+    /// equally (A′ᵀA′ = B′B′ᵀ = S).
+    /// </summary>
+    public FactoredMatrix MakeEven()
+    {
+        using var scope = NewDisposeScope();
+        var (u, s, vh) = Svd();
+        var root = s.sqrt();
+        return new FactoredMatrix((u * root.unsqueeze(-2)).MoveToOuterDisposeScope(), (root.unsqueeze(-1) * vh).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The left factor collapsed away (TL <c>collapse_l</c>): S·Vh [..., mdim, rdim] from AB = U·S·Vh. U has orthonormal
+    /// columns, so any product with it on the left keeps norms: ‖AB·x‖ = ‖S·Vh·x‖.
+    /// </summary>
+    public Tensor CollapseL()
+    {
+        using var scope = NewDisposeScope();
+        var (_, s, vh) = Svd();
+        return (s.unsqueeze(-1) * vh).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The right factor collapsed away (TL <c>collapse_r</c>): U·S [..., ldim, mdim] from AB = U·S·Vh; ‖xᵀ·AB‖ = ‖xᵀ·U·S‖.</summary>
+    public Tensor CollapseR()
+    {
+        using var scope = NewDisposeScope();
+        var (u, s, _) = Svd();
+        return (u * s.unsqueeze(-2)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The factors (TL <c>pair</c>): (A [..., ldim, mdim], B [..., mdim, rdim]), still owned by this matrix.</summary>
+    public (Tensor A, Tensor B) Pair => (A, B);
+
+    /// <summary>
+    /// A new leading (broadcast) dimension of size 1 at <paramref name="dim"/> among the leading dimensions (TL
+    /// <c>unsqueeze</c>), e.g. OV [layer, head, …].Unsqueeze(0) broadcast against another [1, layer, head, …] pairs every
+    /// head with every head. <paramref name="dim"/> counts from the left in [0, leading dims] or from the right when negative.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dim"/> outside the leading dimensions.</exception>
+    public FactoredMatrix Unsqueeze(int dim)
+    {
+        int leading = BatchShape.Length;
+        int d = dim < 0 ? dim + leading + 1 : dim;
+        if (d < 0 || d > leading)
+            throw new ArgumentOutOfRangeException(nameof(dim), dim, $"dim is {dim}; expected a leading position in [{-(leading + 1)}, {leading}] (this matrix has {leading} leading dimensions).");
+        using var scope = NewDisposeScope();
+        Tensor Expand(Tensor t) => t.expand(BatchShape.Concat(t.shape[^2..]).ToArray()).unsqueeze(d).clone();
+        return new FactoredMatrix(Expand(A).MoveToOuterDisposeScope(), Expand(B).MoveToOuterDisposeScope());
+    }
+
     /// <summary>The top-left k×k corner of AB, materialised from A[..., :k, :]·B[..., :, :k] (TL <c>get_corner</c>).</summary>
     public Tensor GetCorner(int k = 3)
     {
