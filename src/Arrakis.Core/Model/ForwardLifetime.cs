@@ -112,6 +112,8 @@ internal sealed class ForwardLifetime : IDisposable
         _disposed = true;
         t_current = _outer;
         _pass.Dispose();
+        if (_outer is null)
+            Native.NativeHeap.TrimIfDue();  // the outermost pass on this thread: hand freed pages back (glibc)
     }
 
     /// <summary>One step of a forward pass (a block, an attention or MLP step); dispose it to free its temporaries.</summary>
