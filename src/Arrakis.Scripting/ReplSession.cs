@@ -44,9 +44,17 @@ public sealed class ReplSession : IDisposable
         var output = await ScriptCompiler.CompileAsync(code, _path, _host.Options,
             (Microsoft.CodeAnalysis.Scripting.Script<object>?)_previous, ct).ConfigureAwait(false);
         ScriptLoadContext.LoadDirectiveReferences(output.DirectiveReferences);
+        if (!output.HasCode)
+        {
+            // Only usings, comments or #r: Roslyn emits no assembly and allocates no submission slot, but the chain
+            // keeps the submission, so its usings and references hold for the next ones.
+            _previous = output.Script;
+            _count++;
+            return null;
+        }
         Assembly assembly = _context.LoadSubmission(output.Image, output.Pdb);
         var factory = ScriptHost.Factory(assembly, output.EntryType, output.EntryMethod);
-        int slot = _count + 1;
+        int slot = _count + 1; // at most this: code-free submissions take no slot
         if (_states.Length <= slot) Array.Resize(ref _states, _states.Length * 2);
         var states = _states;
         object? value = await _host.RunOnOwnThreadAsync(() => factory(states!), Globals, ct).ConfigureAwait(false);

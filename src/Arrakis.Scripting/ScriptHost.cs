@@ -100,6 +100,7 @@ public sealed class ScriptHost
         long start = Stopwatch.GetTimestamp();
         globals.AttachScript(script.Path, script.Source);
         ScriptLoadContext.LoadDirectiveReferences(script.DirectiveReferences);
+        if (!script.HasCode) return new ScriptRunResult(null, Stopwatch.GetElapsedTime(start), new WeakReference(null));
         var context = new ScriptLoadContext(Path.GetFileName(script.Path), script.DirectiveReferences);
         var unload = new WeakReference(context);
         bool abandoned = false;

@@ -241,6 +241,24 @@ public sealed class ScriptHostTests(HostFixture fixture)
         Assert.True(after - before < 64L << 20, $"managed heap grew by {(after - before) >> 20} MB over 20 runs");
     }
 
+    [Fact]
+    public async Task AScriptWithoutCode_RunsAsNothing_AlsoFromTheCache()
+    {
+        using var dir = new TempFolder();
+        string script = dir.File("empty.csx", "// only a comment\nusing System.Text;\n");
+        for (int run = 0; run < 2; run++)
+        {
+            var (globals, output, loads) = fixture.Globals(dir.Path);
+            var compiled = await _host.CompileFileAsync(script);
+            Assert.False(compiled.HasCode);
+            Assert.Equal(run == 1, compiled.FromCache);
+            var result = await _host.RunAsync(compiled, globals);
+            Assert.Null(result.Value);
+            Assert.Equal("", output.ToString());
+            Assert.Equal(0, loads());
+        }
+    }
+
     /// <summary>Collects until <paramref name="alive"/> is false or 5 s have passed (unloading finishes on the finalizer thread).</summary>
     internal static async Task Collect(Func<bool> alive)
     {
