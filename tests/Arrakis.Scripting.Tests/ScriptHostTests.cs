@@ -259,6 +259,51 @@ public sealed class ScriptHostTests(HostFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task ACachedAssemblyCopiedOverAnotherEntry_IsRefused_AndTheScriptRecompiled()
+    {
+        using var dir = new TempFolder();
+        var host = new ScriptHost(new ScriptHostOptions { CacheDirectory = dir.File("cache") });
+        string a = dir.File("a.csx", "Out.WriteLine(\"I am a\");"), b = dir.File("b.csx", "Out.WriteLine(\"I am b\");");
+        var compiledA = await host.CompileFileAsync(a);
+        var compiledB = await host.CompileFileAsync(b);
+        Assert.False(compiledA.FromCache);
+        string cache = host.CacheDirectory!;
+        File.Copy(Path.Combine(cache, compiledB.CacheKey + ".dll"), Path.Combine(cache, compiledA.CacheKey + ".dll"), overwrite: true);
+        File.Copy(Path.Combine(cache, compiledB.CacheKey + ".pdb"), Path.Combine(cache, compiledA.CacheKey + ".pdb"), overwrite: true);
+
+        var fresh = new ScriptHost(new ScriptHostOptions { CacheDirectory = cache }); // a new process reads the same cache
+        var again = await fresh.CompileFileAsync(a);
+        Assert.False(again.FromCache);
+        Assert.Equal(1, fresh.Cache!.Rejected);
+        var (globals, output, _) = fixture.Globals(dir.Path);
+        await fresh.RunAsync(again, globals);
+        Assert.Equal("I am a", output.ToString().Trim());
+
+        // The recompiled entry is trusted again; b's untouched entry always was.
+        var third = new ScriptHost(new ScriptHostOptions { CacheDirectory = cache });
+        Assert.True((await third.CompileFileAsync(a)).FromCache);
+        Assert.True((await third.CompileFileAsync(b)).FromCache);
+        Assert.Equal(0, third.Cache!.Rejected);
+    }
+
+    [Fact]
+    public async Task TheCacheFolder_IsPrivateToTheUser()
+    {
+        using var dir = new TempFolder();
+        string cache = dir.File("nested/cache");
+        var host = new ScriptHost(new ScriptHostOptions { CacheDirectory = cache });
+        await host.CompileFileAsync(dir.File("p.csx", "1"));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(cache));
+        Assert.All(Directory.GetFiles(cache), f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+
+        // A folder others can enter is made private before use.
+        File.SetUnixFileMode(cache, (UnixFileMode)0b111_111_111);
+        var again = new ScriptHost(new ScriptHostOptions { CacheDirectory = cache });
+        Assert.True((await again.CompileFileAsync(dir.File("p.csx"))).FromCache);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(cache));
+    }
+
     /// <summary>Collects until <paramref name="alive"/> is false or 5 s have passed (unloading finishes on the finalizer thread).</summary>
     internal static async Task Collect(Func<bool> alive)
     {
