@@ -105,12 +105,13 @@ public sealed class ReplTests(HostFixture fixture)
     {
         using var dir = new TempFolder();
         var (globals, _, _) = fixture.Globals(dir.Path);
-        var input = new StringReader("using System.Text;\n// comment\n#r \"System.Text.Json\"\nusing static System.Math;\nMax(40, 41) + 1\n");
+        var input = new StringReader("using System.Text;\n// comment\n#r \"System.Text.Json\"\nusing static System.Math;\nMax(40, 41) + 1\n#tools\n");
         var output = new StringWriter();
         var error = new StringWriter();
         int code = await Arrakis.Cli.Commands.ReplCommand.RunAsync(fixture.Host, globals, input, output, error, verbose: false, interactive: false);
         Assert.Equal("", error.ToString());
         Assert.Contains("42", output.ToString().Split('\n').Select(l => l.Trim()));
+        Assert.Contains("(no plugin host: tools come only from code)", output.ToString());
         Assert.Equal(0, code);
     }
 }

@@ -14,6 +14,7 @@ internal static class ReplCommand
           #load "file.csx"   run a script file into this session
           #r "contracts.dll" reference an assembly
           #reset             forget every submission (and unload their code)
+          #tools             the plugin load report as it is now (reloads and failures included)
           #help              this text
           #exit              leave (also Ctrl+D)
         Ctrl+C cancels the running submission (the session goes on).
@@ -52,6 +53,7 @@ internal static class ReplCommand
                 if (trimmed is "#exit" or "#quit") break;
                 if (trimmed == "#help") { output.WriteLine(Help); continue; }
                 if (trimmed == "#reset") { repl.Reset(); output.WriteLine("(session reset)"); continue; }
+                if (trimmed == "#tools") { output.Write(globals.Tools.Report?.ToString() ?? "(no plugin host: tools come only from code)\n"); continue; }
             }
             buffer.AppendLine(line);
             string code = buffer.ToString();

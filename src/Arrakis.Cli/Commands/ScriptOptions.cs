@@ -74,7 +74,7 @@ internal sealed class ScriptCommandOptions
         var host = new ScriptHost(options);
         var progress = ConsoleProgress.ForStandardError();
         Func<ScriptGlobals> globals = () => new ScriptGlobals(model.Load, model.LoadTokenizer, plugins.Registry, scriptArgs, outDir,
-            progress: progress, modelName: model.Name);
+            progress: progress, modelName: model.Name, pluginReport: () => plugins.Report);
         return new Session(host, globals, model.Name, device, parse.GetValue(Timings), plugins);
     }
 
