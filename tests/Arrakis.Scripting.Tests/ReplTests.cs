@@ -114,4 +114,45 @@ public sealed class ReplTests(HostFixture fixture)
         Assert.Contains("(no plugin host: tools come only from code)", output.ToString());
         Assert.Equal(0, code);
     }
+
+    [Fact]
+    public async Task ACancelledSubmissionThatIgnoresCancellation_IsWarnedOnEveryPrompt_ShownByStatus_AndRestartSavesTheSession()
+    {
+        using var dir = new TempFolder();
+        string stop = dir.File("stop");
+        var host = new ScriptHost(new ScriptHostOptions { UseCache = false, CancellationGrace = TimeSpan.FromMilliseconds(200) });
+        var (globals, output, _) = fixture.Globals(dir.Path);
+        using (var repl = new ReplSession(host, globals, dir.Path))
+        {
+            using var cts = new CancellationTokenSource();
+            var run = repl.SubmitAsync($"Out.WriteLine(\"spinning\"); while (!File.Exists(@\"{stop}\")) {{ }}", cts.Token);
+            await ScriptHostTests.WaitFor(() => output.ToString().Contains("spinning"));
+            cts.Cancel();
+            Assert.True((await Assert.ThrowsAsync<ScriptCanceledException>(() => run)).Abandoned);
+        }
+        try
+        {
+            Assert.Single(host.AbandonedRuns);
+            var input = new StringReader("var kept = 41;\nkept + 1\n#status\n#restart\nnever + run\n");
+            var replOut = new StringWriter();
+            var error = new StringWriter();
+            int code = await Arrakis.Cli.Commands.ReplCommand.RunAsync(host, globals, input, replOut, error, verbose: false, interactive: false);
+
+            Assert.Equal(0, code);
+            // a warning before each of the four prompts that read a line (two submissions, #status, #restart)
+            Assert.Equal(4, error.ToString().Split('\n').Count(l => l.Contains("1 cancelled submission(s) still running in the background")));
+            string text = replOut.ToString();
+            Assert.Contains("background      1 cancelled submission(s) still running since", text);
+            Assert.Contains("submissions     2 (2 kept for #restart)", text);
+            Assert.DoesNotContain("never", error.ToString()); // nothing after #restart ran
+            var saved = System.Text.RegularExpressions.Regex.Match(text, "saved to (\\S+\\.csx)").Groups[1].Value;
+            Assert.Equal("var kept = 41;\nkept + 1\n", File.ReadAllText(saved));
+            File.Delete(saved);
+        }
+        finally
+        {
+            File.WriteAllText(stop, "");
+            await ScriptHostTests.WaitFor(() => host.AbandonedRuns.Count == 0);
+        }
+    }
 }
