@@ -44,6 +44,22 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task EnvironmentExitFromAScript_IsNotSilent_NamingTheCallerAndTheCode()
+    {
+        _dir.File("quits.csx", "static void Leave() => Environment.Exit(7);\nOut.WriteLine(\"before\");\nLeave();\nOut.WriteLine(\"after\");\n");
+        var r = await Arrakis("run", "quits.csx");
+        Assert.Equal(7, r.ExitCode);
+        Assert.Contains("before", r.Out);
+        Assert.DoesNotContain("after", r.Out);
+        Assert.Matches(@"arrakis: Environment\.Exit\(7\) was called by .*Leave", r.Error);
+
+        _dir.File("fine.csx", "Out.WriteLine(\"fine\");");
+        var fine = await Arrakis("run", "fine.csx");
+        Assert.Equal(0, fine.ExitCode);
+        Assert.DoesNotContain("Environment.Exit", fine.Error); // a normal end says nothing
+    }
+
+    [Fact]
     public async Task ACompileError_Exits1_WithFileLineColumn()
     {
         _dir.File("broken.csx", "Out.WriteLine(\"never\");\nOut.WriteLine(nope);\n");
