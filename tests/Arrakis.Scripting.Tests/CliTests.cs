@@ -22,6 +22,8 @@ public sealed class CliTests : IDisposable
     [InlineData(new[] { "run", "ok.csx", "--plugins", "no-such-folder" }, "Plugin folder 'no-such-folder' does not exist.")]
     [InlineData(new[] { "experiments", "list", "--out", "nowhere" }, "No experiment store at 'nowhere'")]
     [InlineData(new[] { "models", "nope" }, "Unknown model 'nope'. Known models:")]
+    [InlineData(new[] { "train", "--task", "induction", "--out", "t", "--threads", "0" }, "--threads must be at least 1.")]
+    [InlineData(new[] { "train", "--task", "induction", "--out", "t", "--resume" }, "--resume: ")]
     public async Task BadInput_IsOneClearLine_WithoutAStackTrace(string[] args, string message)
     {
         _dir.File("ok.csx", "Out.WriteLine(1);");
