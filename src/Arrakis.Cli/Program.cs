@@ -15,10 +15,21 @@ namespace Arrakis.Cli
         /// <summary><c>--verbose</c>: stack traces with errors.</summary>
         internal static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "Show stack traces with errors.", Recursive = true };
 
+        /// <summary>
+        /// <c>--libtorch DIR</c>: a PyTorch install's <c>torch/lib</c> to run on. Read by the native loader from the process's
+        /// command line before any command runs (Arrakis.Native.LibtorchRequest); declared here so every command accepts it.
+        /// </summary>
+        internal static readonly Option<string?> Libtorch = new("--libtorch")
+        {
+            Description = "Run on this libtorch folder (a PyTorch install's torch/lib) instead of the bundled one; also ARRAKIS_LIBTORCH.",
+            HelpName = "DIR",
+            Recursive = true,
+        };
+
         /// <summary>Builds the command tree.</summary>
         public static RootCommand Build()
         {
-            var root = new RootCommand("Arrakis for .NET: a mechanistic-interpretability workbench on TorchSharp.") { Verbose };
+            var root = new RootCommand("Arrakis for .NET: a mechanistic-interpretability workbench on TorchSharp.") { Verbose, Libtorch };
             root.Subcommands.Add(RunCommand.Create());
             root.Subcommands.Add(ReplCommand.Create());
             root.Subcommands.Add(ToolsCommand.Create());

@@ -7,6 +7,7 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- first-use [rounds]   (checkpoint load + first use, interleaved)
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- hook-overhead [rounds]   (hook overhead, interleaved)
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- decomposition-memory
+// dotnet run -c Release --project tests/Arrakis.Benchmarks -- pytorch [rounds] [repeats]   (issue 14: against PyTorch eager)
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- script-startup [runs]   (cold and cached `arrakis run`)
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- script-memory [count]   (long script-host sessions)
 if (args.Length > 0 && args[0] == "script-startup")
@@ -17,6 +18,8 @@ if (args.Length > 0 && args[0] == "first-use")
     return FirstUseProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 15);
 if (args.Length > 0 && args[0] == "hook-overhead")
     return HookOverheadProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 15);
+if (args.Length > 0 && args[0] == "pytorch")
+    return ForwardVersusPyTorchProbe.Run(args);
 if (args.Length > 0 && args[0] == "decomposition-memory")
     return DecompositionFixture.MeasureMemory();
 if (args.Length > 0 && args[0] is "rss" or "rss-child")

@@ -20,6 +20,13 @@ internal sealed class ScriptCommandOptions
         HelpName = "cpu|cuda|auto",
     };
 
+    public readonly Option<string> Dtype = new("--dtype")
+    {
+        Description = "The model's parameter dtype: float32, bfloat16 or float16.",
+        DefaultValueFactory = _ => "float32",
+        HelpName = "float32|bfloat16|float16",
+    };
+
     public readonly Option<string[]> Plugins = new("--plugins")
     {
         Description = "Plugin folders to load tools from (repeatable).",
@@ -42,6 +49,7 @@ internal sealed class ScriptCommandOptions
     {
         command.Options.Add(Model);
         command.Options.Add(Device);
+        command.Options.Add(Dtype);
         command.Options.Add(Plugins);
         command.Options.Add(Out);
         command.Options.Add(NoCache);
@@ -63,8 +71,12 @@ internal sealed class ScriptCommandOptions
             catch (InvalidOperationException e) { throw new CliException(e.Message); }
         }
 
+        TorchSharp.torch.ScalarType dtype;
+        try { dtype = DtypeResolver.Parse(parse.GetValue(Dtype) ?? "float32", "--dtype"); }
+        catch (ArgumentException e) { throw new CliException(e.Message.Split(" (Parameter")[0]); }
+
         ModelSource model;
-        try { model = ModelCatalog.Resolve(parse.GetValue(Model), device); }
+        try { model = ModelCatalog.Resolve(parse.GetValue(Model), device, dtype); }
         catch (ArgumentException e) { throw new CliException(e.Message); }
 
         string outDir = parse.GetValue(Out) ?? "experiments";

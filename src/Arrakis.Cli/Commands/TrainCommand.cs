@@ -36,11 +36,13 @@ internal static class TrainCommand
             DefaultValueFactory = _ => 1,
         };
         var noProgress = new Option<bool>("--no-progress") { Description = "Print a line per evaluation instead of a live progress bar." };
+        var device = new Option<string>("--device") { Description = "Where to train: cpu, cuda or auto (default cpu).", DefaultValueFactory = _ => "cpu" };
+        var dtype = new Option<string>("--dtype") { Description = "Parameter dtype: float32, bfloat16 or float16 (default float32).", DefaultValueFactory = _ => "float32" };
         var cardOnly = new Option<bool>("--card-only") { Description = "Do not train: rewrite the model card (README.md) of the checkpoint in --out from its weights and trainer_state.json." };
 
         var command = new Command("train", "Train a model on a built-in synthetic task (induction, language) and save it in the Hugging Face layout.")
         {
-            task, output, steps, seed, config, resume, threads, noProgress, cardOnly,
+            task, output, steps, seed, config, resume, threads, noProgress, cardOnly, device, dtype,
         };
         // The shared error handling (CliErrors: one line, exit 2 for bad input) and Ctrl+C (CtrlC: the first press
         // stops at the next step and saves a checkpoint, exit 130), like every other command.
@@ -51,13 +53,14 @@ internal static class TrainCommand
                 ? WriteCard(parse.GetValue(task)!, parse.GetValue(output)!, parse.GetValue(threads))
                 : Run(
                 parse.GetValue(task)!, parse.GetValue(output)!, parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(config) ?? [],
-                parse.GetValue(resume), parse.GetValue(threads), parse.GetValue(noProgress), cancel.Token));
+                parse.GetValue(resume), parse.GetValue(threads), parse.GetValue(noProgress), cancel.Token,
+                parse.GetValue(device) ?? "cpu", parse.GetValue(dtype) ?? "float32"));
         }));
         return command;
     }
 
     private static int Run(string taskName, string outDir, int? steps, int? seed, string[] overrides, bool resume, int threads, bool noProgress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, string deviceText = "cpu", string dtypeText = "float32")
     {
         var console = AnsiConsole.Console;
         try
@@ -67,6 +70,18 @@ internal static class TrainCommand
                 throw new CliException("--threads must be at least 1.");
             }
             TorchSharp.torch.set_num_threads(threads);
+            DeviceChoice device;
+            TorchSharp.torch.ScalarType dtype;
+            try
+            {
+                device = DeviceResolver.Parse(deviceText, "--device");
+                dtype = DtypeResolver.Parse(dtypeText, "--dtype");
+                DeviceResolver.Resolve(device);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                throw new CliException(e.Message.Split(" (Parameter")[0]);
+            }
             var task = TrainingTasks.Create(taskName);
             Trainer trainer;
             HookedTransformer? ownedModel = null;
@@ -94,7 +109,7 @@ internal static class TrainCommand
                 if (seed is { } sd)
                     options = options with { Seed = sd };
                 options = options.Validate();
-                ownedModel = new HookedTransformer(cfg with { Seed = options.Seed });
+                ownedModel = new HookedTransformer(cfg with { Seed = options.Seed, Device = device, Dtype = dtype });
                 trainer = new Trainer(ownedModel, task, options, outDir);
             }
 

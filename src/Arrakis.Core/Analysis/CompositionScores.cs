@@ -36,7 +36,7 @@ public static class CompositionScores
         using var writers = new FactoredMatrix(ov.A.reshape(n, h, 1, 1, ov.LDim, ov.MDim), ov.B.reshape(n, h, 1, 1, ov.MDim, ov.RDim));
         using var readers = new FactoredMatrix(reader.A.reshape(1, 1, n, h, reader.LDim, reader.MDim), reader.B.reshape(1, 1, n, h, reader.MDim, reader.RDim));
         var scores = Score(writers, readers);  // [L, H, L, H]
-        var causal = arange(n).reshape(n, 1, 1, 1) < arange(n).reshape(1, 1, n, 1);
+        var causal = arange(n, device: scores.device).reshape(n, 1, 1, 1) < arange(n, device: scores.device).reshape(1, 1, n, 1);
         return scores.where(causal, zeros_like(scores)).MoveToOuterDisposeScope();
     }
 
@@ -50,7 +50,7 @@ public static class CompositionScores
             throw new ArgumentOutOfRangeException(dModel <= 0 ? nameof(dModel) : nameof(dHead), "expected positive sizes.");
         using var scope = NewDisposeScope();
         var generator = new Generator((ulong)seed);
-        Tensor Gaussian(params long[] shape) => randn(shape, generator: generator);
+        Tensor Gaussian(params long[] shape) => randn(shape, generator: generator, device: CPU);  // a statistic of shapes alone: on the CPU, with a CPU generator
         using var writer = new FactoredMatrix(Gaussian(samples, dModel, dHead), Gaussian(samples, dHead, dModel));
         // W_QK = W_Q·W_Kᵀ and W_OV = W_V·W_O have the same factor shapes, and Gaussian factors are transpose-invariant,
         // so one draw serves every kind.

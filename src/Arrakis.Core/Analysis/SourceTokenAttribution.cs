@@ -30,12 +30,12 @@ public sealed record SourceTokenAttribution(Tensor PerHeadPerSource, Tensor PerH
         if (!cache.HasBatchDim)
             throw new InvalidOperationException("SourceTokenAttribution needs a cache with its batch dimension.");
         using var scope = NewDisposeScope();
-        var direction = model.TokensToResidualDirections(tensor(token));  // [d_model]
+        var direction = model.TokensToResidualDirections(tensor(token, device: model.Device));  // [d_model]
         long positions = cache["hook_embed"].shape[1];
         long q = position < 0 ? position + positions : position;
         if (q < 0 || q >= positions)
             throw new ArgumentOutOfRangeException(nameof(position), position, $"expected a position in [{-positions}, {positions}).");
-        Tensor scale = cfg.Normalization == NormalizationType.None ? ones(1, dtype: cfg.Dtype) : cache["ln_final.hook_scale"][batchIndex, q];  // [1]
+        Tensor scale = cfg.Normalization == NormalizationType.None ? ones(1, dtype: cfg.Dtype, device: cache["hook_embed"].device) : cache["ln_final.hook_scale"][batchIndex, q];  // [1]
         int groups = cfg.NHeads / cfg.EffectiveKeyValueHeads;
         var layers = new List<Tensor>();
         for (int l = 0; l < cfg.NLayers; l++)

@@ -33,5 +33,5 @@ public sealed partial class ActivationCache
 
     /// <summary><see cref="LogitAttrs(Tensor, Tensor, Tensor?, Slice?, Slice?, bool)"/> for one token id (and optionally one incorrect id).</summary>
     public Tensor LogitAttrs(Tensor residualStack, long token, long? incorrectToken = null, Slice? posSlice = null, Slice? batchSlice = null, bool hasBatchDim = true) =>
-        LogitAttrs(residualStack, tensor(token), incorrectToken is { } t ? tensor(t) : null, posSlice, batchSlice, hasBatchDim);
+        LogitAttrs(residualStack, tensor(token, device: Model.Device), incorrectToken is { } t ? tensor(t, device: Model.Device) : null, posSlice, batchSlice, hasBatchDim);
 }

@@ -21,6 +21,21 @@ public static class DeviceResolver
         };
 
     /// <summary>
+    /// Why <c>--device cuda</c> cannot be served, and the two ways to get a GPU: an installed PyTorch with CUDA
+    /// (<c>--libtorch DIR</c>, <c>ARRAKIS_LIBTORCH</c> or an active Python environment) or the CUDA TorchSharp package.
+    /// </summary>
+    public static string NoCudaMessage(TorchNativeStatus? status)
+    {
+        string loaded = status?.Libtorch is { } libtorch ? $"the libtorch loaded ({libtorch}) " : "the libtorch loaded ";
+        string reason = status?.Libtorch?.HasCuda == true ? "has CUDA, but torch.cuda.is_available() is false (no GPU or driver visible)" : "has no CUDA";
+        string notes = status?.Notes is { Count: > 0 } n ? $" ({string.Join("; ", n)})" : "";
+        return $"Device 'cuda' was asked for, but {loaded}{reason}{notes}. To run on a GPU either use an installed PyTorch with CUDA — " +
+               $"pass {LibtorchRequest.Option} DIR or set {LibtorchRequest.Variable} to its torch/lib folder, or run with its Python environment active " +
+               "(Arrakis then finds it) — or build with the CUDA TorchSharp package (-p:ArrakisTorchPackage=TorchSharp-cuda-linux). " +
+               "Or use --device cpu or auto.";
+    }
+
+    /// <summary>
     /// The TorchSharp device for a choice. <see cref="DeviceChoice.Auto"/> picks CUDA only when
     /// <c>torch.cuda.is_available()</c>; <see cref="DeviceChoice.Cuda"/> without a GPU is an error, never a silent fallback.
     /// </summary>
@@ -33,10 +48,7 @@ public static class DeviceResolver
             DeviceChoice.Cpu => torch.CPU,
             DeviceChoice.Auto => torch.cuda.is_available() ? torch.CUDA : torch.CPU,
             DeviceChoice.Cuda when torch.cuda.is_available() => torch.CUDA,
-            DeviceChoice.Cuda => throw new InvalidOperationException(
-                "Device 'cuda' was asked for, but TorchSharp reports no usable CUDA device. This build references " +
-                "TorchSharp-cpu; on a machine with an NVIDIA GPU build with -p:ArrakisTorchPackage=TorchSharp-cuda-linux, " +
-                "or use --device cpu or auto."),
+            DeviceChoice.Cuda => throw new InvalidOperationException(NoCudaMessage(TorchNative.Status)),
             _ => throw new ArgumentOutOfRangeException(nameof(choice), choice, $"expected one of: {Accepted}"),
         };
     }

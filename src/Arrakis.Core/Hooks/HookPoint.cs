@@ -50,10 +50,26 @@ public sealed class HookPoint : nn.Module<Tensor, Tensor>
 
     /// <summary>Passes <paramref name="activation"/> through the attached forward hooks, in the order they were added.</summary>
     /// <exception cref="InvalidOperationException">A hook returned a tensor of another shape.</exception>
+    /// <remarks>
+    /// Inside <see cref="HookedTransformer.Forward"/>, the activation handed to a hook, what the hooks return and every
+    /// tensor they make stay valid until the forward pass ends (not only until the end of this step); a hook that keeps a
+    /// tensor beyond the pass must detach it from its dispose scope (<c>DetachFromDisposeScope()</c>), as
+    /// <c>RunWithCache</c> does.
+    /// </remarks>
     public Tensor Run(Tensor activation)
     {
         if (_forward.Count == 0 && _backward.Count == 0)
             return activation;
+        if (ForwardLifetime.Current is not { } lifetime)
+            return RunHooks(activation);
+        using var hookScope = NewDisposeScope();
+        var result = RunHooks(activation);
+        lifetime.RetainHooked(activation, result, hookScope);
+        return result;
+    }
+
+    private Tensor RunHooks(Tensor activation)
+    {
         foreach (var (function, _) in _forward.ToArray())
         {
             var replacement = function(activation, _context);

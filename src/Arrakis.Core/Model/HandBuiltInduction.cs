@@ -28,13 +28,13 @@ public static class HandBuiltInduction
     private static int Out(int t) => 2 * Vocab + Positions + t;
     private static int JunkDim(int j) => 3 * Vocab + Positions + j;
 
-    /// <summary>Builds the model on <paramref name="device"/>.</summary>
-    public static HookedTransformer Create(DeviceChoice device = DeviceChoice.Cpu)
+    /// <summary>Builds the model on <paramref name="device"/> in <paramref name="dtype"/> (float32 by default).</summary>
+    public static HookedTransformer Create(DeviceChoice device = DeviceChoice.Cpu, ScalarType dtype = ScalarType.Float32)
     {
         var cfg = new HookedTransformerConfig
         {
             NLayers = 2, DModel = DModel, NHeads = 2, DHead = DHead, DVocab = Vocab, NCtx = Positions, AttnOnly = true,
-            Normalization = NormalizationType.None, ModelName = Name, Device = device,
+            Normalization = NormalizationType.None, ModelName = Name, Device = device, Dtype = dtype,
         };
         var model = new HookedTransformer(cfg);
         const float c = 6.5f; // √40: matched query/key pairs score 40 / √d_head = 10
@@ -69,6 +69,6 @@ public static class HandBuiltInduction
     private static void Set(Tensor matrix, float value, IEnumerable<(int Row, int Column)> entries)
     {
         foreach (var (row, column) in entries)
-            matrix[row, column] = tensor(value);
+            matrix[row, column].fill_(value);  // in place: no tensor is made, so nothing lands on another device
     }
 }

@@ -84,6 +84,10 @@ public partial class HookedTransformer
             var dropOriginal = zeros_like(drop, dtype: int64).scatter(-1, order, drop.to(int64)).to(ScalarType.Bool);
             logits = logits.masked_fill(dropOriginal, double.NegativeInfinity);
         }
-        return multinomial(logits.softmax(-1), 1, generator: generator).squeeze(-1);
+        // A seeded generator is a CPU generator: sample on the CPU with it (the same draws on every device), then return.
+        var probabilities = logits.softmax(-1);
+        return generator is null
+            ? multinomial(probabilities, 1).squeeze(-1)
+            : multinomial(probabilities.cpu(), 1, generator: generator).squeeze(-1).to(logits.device);
     }
 }

@@ -27,7 +27,7 @@ public partial class HookedTransformer
     /// <remarks>
     /// Every tensor is checked (names and shapes against <c>config.json</c>) before any is read; weights are then read
     /// straight into the parameters (tensors that must be split, fused or transposed pass through one temporary each).
-    /// Then the model moves to <see cref="PretrainedOptions.Device"/>, the weights are processed as
+    /// The weights are copied into parameters already on <see cref="PretrainedOptions.Device"/> (no CPU copy of the model), then the weights are processed as
     /// <see cref="PretrainedOptions.ProcessWeights"/> says (TransformerLens defaults: fold_ln, center_writing_weights,
     /// center_unembed, fold_value_biases), and the folder's tokenizer, if any, becomes <see cref="Tokenizer"/>.
     /// </remarks>
@@ -58,7 +58,9 @@ public partial class HookedTransformer
                      ?? throw new NotSupportedException($"{configPath}: model_type '{CheckpointFormatException.Shorten(modelType, 80)}' is not supported; supported: {CheckpointLayouts.Supported}.");
         var spec = layout.ReadConfig(config);
         string name = zooName ?? (layout is NativeLayout ? spec.Cfg.ModelName : Path.GetFileName(checkpoint.Directory));
-        spec = spec with { Cfg = spec.Cfg with { Dtype = options.Dtype, Device = DeviceChoice.Cpu, ModelName = name } };
+        // The parameters are allocated on the target device first, so the weights are copied from the checkpoint straight
+        // there: no CPU copy of the whole model is made and then moved.
+        spec = spec with { Cfg = spec.Cfg with { Dtype = options.Dtype, Device = options.Device, ModelName = name } };
 
         var model = new HookedTransformer(spec.Cfg, options.HookOptions, initialize: false);
         try

@@ -61,4 +61,26 @@ public partial class HookedTransformer
         int groups = Cfg.NHeads / Cfg.EffectiveKeyValueHeads;
         return groups == 1 ? perKvHead : perKvHead.repeat_interleave(groups, dim: headDim);
     }
+
+    /// <summary>
+    /// Gives every parameter a contiguous layout, keeping its values. W_Q, W_K and W_V are made as strided views of one
+    /// [d_model, heads·d_head] matrix so that a forward pass projects all heads without copying weights; TorchSharp's
+    /// <c>Optimizer.save_state_dict</c> cannot write the (equally strided) optimiser state of such parameters, so a
+    /// training loop that saves its optimiser calls this once before creating the optimiser (<c>Trainer</c> does). The
+    /// forward pass then copies those three weights per layer, as it would for any contiguous [heads, d_model, d_head].
+    /// </summary>
+    public void MakeParametersContiguous()
+    {
+        using var noGrad = no_grad();
+        foreach (var (_, parameter) in named_parameters())
+        {
+            if (parameter.is_contiguous())
+                continue;
+            using var contiguous = parameter.contiguous();
+            // TorchSharp 0.107's set_ hands back the parameter object itself.
+            var result = parameter.set_(contiguous);
+            if (!ReferenceEquals(result, parameter))
+                result.Dispose();
+        }
+    }
 }

@@ -120,14 +120,17 @@ public partial class HookedTransformer : nn.Module<Tensor, Tensor>
         if (stop < start)
             throw new ArgumentOutOfRangeException(nameof(stopAtLayer), stopAtLayer, $"must not be before {nameof(startAtLayer)} ({start}).");
 
-        using var scope = NewDisposeScope();
+        // Lifetimes as in PyTorch: each block (and each attention/MLP step inside it) frees its temporaries when it ends;
+        // only the residual stream, what hooks saw and the outputs outlive a step (see ForwardLifetime).
+        using var lifetime = ForwardLifetime.Begin();
         Tensor residual;
         AttentionInput pass;
         if (startAtLayer is null)
         {
             var tokens = InputValidation.Tokens(input, Cfg, nameof(input));
             pass = PreparePass(tokens.shape[0], tokens.shape[1], attentionMask, cache);
-            residual = Embed(tokens, pass);
+            using var step = lifetime.BeginStep();
+            residual = step.Keep(Embed(tokens, pass));
         }
         else
         {
@@ -136,10 +139,20 @@ public partial class HookedTransformer : nn.Module<Tensor, Tensor>
         }
 
         for (int layer = start; layer < stop; layer++)
-            residual = blocks[layer].Forward(residual, pass, _options);
+        {
+            Tensor next;
+            using (var step = lifetime.BeginStep())
+                next = step.Keep(blocks[layer].Forward(residual, pass, _options, lifetime));
+            lifetime.Release(residual);
+            residual = next;
+        }
         if (stopAtLayer is not null)
-            return residual.MoveToOuterDisposeScope();
-        return unembed.forward(ln_final.forward(residual)).MoveToOuterDisposeScope();
+            return lifetime.Return(residual);
+        Tensor logits;
+        using (var step = lifetime.BeginStep())
+            logits = step.Keep(unembed.forward(ln_final.forward(residual)));
+        lifetime.Release(residual);
+        return lifetime.Return(logits);
     }
 
     /// <inheritdoc />
@@ -147,14 +160,15 @@ public partial class HookedTransformer : nn.Module<Tensor, Tensor>
 
     private Tensor Embed(Tensor tokens, AttentionInput pass)
     {
-        var tokenEmbedding = embed.forward(tokens);
+        var tokenEmbedding = embed.forward(tokens);  // a fresh gather, so the scale may be applied in place
         if (Cfg.EmbeddingScale is { } scale)
-            tokenEmbedding = tokenEmbedding * scale;
+            tokenEmbedding = tokenEmbedding.mul_(scale);
         var residual = hook_embed.Run(tokenEmbedding);
         if (pos_embed is not null)
         {
             InputValidation.PositionsFit(pass, tokens.shape[1], Cfg);
-            residual = residual + hook_pos_embed.Run(pos_embed.forward(pass.Positions));
+            var positions = hook_pos_embed.Run(pos_embed.forward(pass.Positions));
+            residual = hook_embed.HasHooks ? residual + positions : residual.add_(positions);
         }
         return residual;
     }

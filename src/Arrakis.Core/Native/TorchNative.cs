@@ -51,9 +51,11 @@ public static class TorchNative
 
     private static readonly Lock Gate = new();
     private static readonly Regex MissingVersion = new(@"version [`'](?<v>GLIBCXX_[0-9.]+)' not found", RegexOptions.CultureInvariant);
+    private static readonly Regex MissingLibrary = new(@"(?<lib>lib[^\s:/]+\.so[.0-9]*): cannot open shared object file", RegexOptions.CultureInvariant);
     private static TorchNativeStatus? _status;
     private static TorchNativeLoadException? _failure;
     private static IntPtr _handle;
+    private static readonly Dictionary<string, IntPtr> Preloaded = new(StringComparer.Ordinal);
 
     /// <summary>The outcome of <see cref="Ensure"/>, or <c>null</c> before it ran.</summary>
     public static TorchNativeStatus? Status => _status;
@@ -92,6 +94,95 @@ public static class TorchNative
         var tried = new List<string>();
         string original = FindOriginal(tried);
         string folder = Path.GetDirectoryName(original)!;
+        var (libtorch, notes, warning) = ChooseLibtorch(original, tried);
+        var status = LoadLibTorchSharp(original, folder, tried);
+        if (warning is not null)
+            Console.Error.WriteLine($"arrakis: warning: {warning}.");
+        return status with { Libtorch = libtorch, Warning = warning, Notes = notes };
+    }
+
+    /// <summary>
+    /// Picks the libtorch (<see cref="LibtorchSelection"/>), checks an external one (<see cref="LibtorchCompatibility"/>)
+    /// and loads its libraries by full path, so that <c>libLibTorchSharp.so</c>'s dependencies resolve to them by soname.
+    /// </summary>
+    private static (LibtorchFolder Libtorch, IReadOnlyList<string> Notes, string? Warning) ChooseLibtorch(string original, List<string> tried)
+    {
+        var bundle = BundleFolder(original);
+        LibtorchSelection selection;
+        try
+        {
+            selection = LibtorchSelection.Choose(LibtorchRequest.FromProcess(), bundle, thorough => PythonTorchLocator.Find(Environment.GetEnvironmentVariable, thorough ? PythonTorchLocator.AskPython : null));
+        }
+        catch (ArgumentException e)
+        {
+            throw Failure(tried, e.Message.Split(" (Parameter")[0].TrimEnd('.'), e);
+        }
+        var notes = selection.Notes.ToList();
+        if (selection.External is not { } external)
+        {
+            if (bundle is null)
+                throw Failure(tried, $"this build ships no libtorch ({string.Join("; ", notes)}); pass {LibtorchRequest.Option} DIR or set {LibtorchRequest.Variable} to a PyTorch install's torch/lib");
+            return (bundle, notes, null);
+        }
+
+        var verdict = LibtorchCompatibility.Check(external, LibtorchVersion.TorchSharpBuild,
+            () => ElfDynamicSymbols.Read(original).Imports, library => ElfDynamicSymbols.Read(library).Exports);
+        if (!verdict.Compatible)
+        {
+            string refusal = verdict.Refusal(external, LibtorchVersion.TorchSharpBuild);
+            if (external.Source != LibtorchSource.Python || bundle is null)
+                throw Failure(tried, refusal);
+            notes.Add($"not used: {refusal}");
+            return (bundle, notes, null);
+        }
+        Preload(external, tried);
+        return (external, notes, verdict.Warning);
+    }
+
+    /// <summary>The folder of the bundled libtorch (beside TorchSharp's library), or <c>null</c> when the app ships without it.</summary>
+    private static LibtorchFolder? BundleFolder(string original)
+    {
+        string folder = Path.GetDirectoryName(original)!;
+        return File.Exists(Path.Combine(folder, "libtorch_cpu.so"))
+            ? new LibtorchFolder(folder, LibtorchSource.Bundle, LibtorchVersion.TorchSharpBuild, null)
+            : null;
+    }
+
+    /// <summary>
+    /// Loads the folder's libraries in dependency order. A library the loader cannot find (a CUDA runtime library of
+    /// a Python install) is looked for in the <c>nvidia/*/lib</c> folders beside <c>torch/lib</c>, loaded, and the load retried.
+    /// </summary>
+    private static void Preload(LibtorchFolder libtorch, List<string> tried)
+    {
+        var helpers = PythonTorchLocator.CudaLibraryFolders(libtorch.Path);
+        foreach (string library in libtorch.LoadOrder)
+        {
+            for (int attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    Preloaded[Path.GetFileName(library)] = NativeLibrary.Load(library);
+                    tried.Add($"{library}: loaded");
+                    break;
+                }
+                catch (DllNotFoundException e) when (attempt < 64 && MissingLibrary.Match(e.Message) is { Success: true } m
+                                                     && helpers.Select(h => Path.Combine(h, m.Groups["lib"].Value)).FirstOrDefault(File.Exists) is { } helper
+                                                     && !Preloaded.ContainsKey(m.Groups["lib"].Value))
+                {
+                    Preloaded[m.Groups["lib"].Value] = NativeLibrary.Load(helper);
+                    tried.Add($"{helper}: loaded for {Path.GetFileName(library)}");
+                }
+                catch (DllNotFoundException e)
+                {
+                    tried.Add($"{library}: {e.Message.Trim()}");
+                    throw Failure(tried, $"the libtorch library {library} did not load (for a Python install, its CUDA libraries come from the nvidia/*/lib folders beside torch/; LD_LIBRARY_PATH may name them)", e);
+                }
+            }
+        }
+    }
+
+    private static TorchNativeStatus LoadLibTorchSharp(string original, string folder, List<string> tried)
+    {
         byte[] originalBytes = File.ReadAllBytes(original);
 
         // 1. A copy prepared by an earlier run (beside the natives, or in the cache folder).
@@ -143,7 +234,9 @@ public static class TorchNative
     }
 
     private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
-        name is LibraryName or LibraryFileName ? _handle : IntPtr.Zero;
+        name is LibraryName or LibraryFileName ? _handle
+        : Preloaded.TryGetValue(name, out var handle) || Preloaded.TryGetValue($"lib{name}.so", out handle) ? handle
+        : IntPtr.Zero;
 
     private static bool TryLoad(string path, List<string> tried, out string? error)
     {

@@ -48,7 +48,7 @@ internal abstract class CheckpointLayout
 
     /// <summary>A <c>config.json</c> object as the reader sees it.</summary>
     protected static HfConfig AsConfig(JsonObject json) =>
-        new(JsonSerializer.SerializeToElement(json), "config.json");
+        new(JsonSerializer.SerializeToElement(json, Util.CoreJsonContext.Default.JsonObject), "config.json");
 
     /// <summary>
     /// Checks that every parameter of <paramref name="model"/> the maps do not cover is zero (biases a family does not

@@ -18,12 +18,6 @@ internal sealed class NativeLayout : CheckpointLayout
     /// <summary>The <c>arrakis_format</c> this version writes and reads.</summary>
     public const int FormatVersion = 1;
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter() },
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
 
     public override string ModelType => Name;
     public override string Architecture => "HookedTransformer";
@@ -38,7 +32,7 @@ internal sealed class NativeLayout : CheckpointLayout
         HookedTransformerConfig cfg;
         try
         {
-            cfg = element.Deserialize<HookedTransformerConfig>(Json) ?? throw c.Error("'arrakis_config' is null");
+            cfg = element.Deserialize(Util.NativeConfigJsonContext.Default.HookedTransformerConfig) ?? throw c.Error("'arrakis_config' is null");
             cfg.Validate();
         }
         catch (Exception ex) when (ex is JsonException or ArgumentException)
@@ -51,7 +45,7 @@ internal sealed class NativeLayout : CheckpointLayout
     public override JsonObject WriteConfig(HfLayout layout) => new()
     {
         ["arrakis_format"] = FormatVersion,
-        ["arrakis_config"] = JsonSerializer.SerializeToNode(layout.Cfg, Json),
+        ["arrakis_config"] = JsonSerializer.SerializeToNode(layout.Cfg, Util.NativeConfigJsonContext.Default.HookedTransformerConfig),
     };
 
     public override IReadOnlyList<TensorMap> Tensors(HfLayout layout, HookedTransformer model) =>

@@ -92,7 +92,7 @@ public static partial class TokenizerLoader
         Dictionary<string, int> vocab;
         try
         {
-            vocab = JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllBytes(vocabPath))
+            vocab = JsonSerializer.Deserialize(File.ReadAllBytes(vocabPath), Util.CoreJsonContext.Default.DictionaryStringInt32)
                     ?? throw new FormatException($"{vocabPath}: null instead of a token → id object.");
         }
         catch (JsonException ex)

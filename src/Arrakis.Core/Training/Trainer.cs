@@ -64,6 +64,8 @@ public sealed class Trainer : IDisposable
         _state = state ?? new TrainerState { Task = task.Name, Options = Options, Threads = get_num_threads() };
         _state = _state with { Options = Options };
 
+        // The optimiser's state is saved with TorchSharp's save_state_dict, which needs contiguous tensors.
+        model.MakeParametersContiguous();
         var named = model.named_parameters().ToList();
         bool Decays(string name) => name[(name.LastIndexOf('.') + 1)..].StartsWith("W_", StringComparison.Ordinal);
         _groups =

@@ -1,4 +1,5 @@
 using Arrakis.Tokenizers;
+using TorchSharp;
 
 namespace Arrakis.Scripting.Models;
 
@@ -6,9 +7,9 @@ namespace Arrakis.Scripting.Models;
 /// <param name="Name">What <c>--model</c> takes.</param>
 /// <param name="Description">One line for listings.</param>
 /// <param name="Card">The model card (markdown), or null.</param>
-/// <param name="Load">Builds or loads it on a device.</param>
+/// <param name="Load">Builds or loads it on a device, in a dtype.</param>
 /// <param name="LoadTokenizer">Its tokenizer, or null when it has none.</param>
-public sealed record ModelEntry(string Name, string Description, string? Card, Func<DeviceChoice, HookedTransformer> Load,
+public sealed record ModelEntry(string Name, string Description, string? Card, Func<DeviceChoice, torch.ScalarType, HookedTransformer> Load,
     Func<ArrakisTokenizer?>? LoadTokenizer = null);
 
 /// <summary>A resolved <c>--model</c>: the name shown, and how to load the model and (when not the model's own) its tokenizer.</summary>
@@ -46,7 +47,7 @@ public static class ModelCatalog
             ? File.ReadAllText(Path.Combine(folder, "README.md"))
             : null;
         string description = card?.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#')) ?? "model zoo";
-        return new ModelEntry(name, description, card, device => HookedTransformer.FromPretrained(name, new PretrainedOptions { Device = device }));
+        return new ModelEntry(name, description, card, (device, dtype) => HookedTransformer.FromPretrained(name, new PretrainedOptions { Device = device, Dtype = dtype }));
     }
 
     /// <summary>The built-in models (see <see cref="All"/> for the zoo's too).</summary>
@@ -68,12 +69,12 @@ public static class ModelCatalog
                   L0H0's output (K-composition); L0H1 and L1H1 attend uniformly and write to unused dimensions.
                 - Task: sequences of a random permutation of the 8 tokens, repeated; the second half is predicted exactly.
                 """,
-                HandBuiltInduction.Create),
+                (device, dtype) => HandBuiltInduction.Create(device, dtype)),
         };
         foreach (string family in HookedAutoConfig.Families)
         {
             entries.Add(new($"random-{family}", $"randomly initialised {family} twin (HookedAutoConfig, seed 0)", null,
-                device => new HookedAutoModel(HookedAutoConfig.Create(family, seed: 0) with { Device = device })));
+                (device, dtype) => new HookedAutoModel(HookedAutoConfig.Create(family, seed: 0) with { Device = device, Dtype = dtype })));
         }
         return entries;
     }
@@ -82,18 +83,21 @@ public static class ModelCatalog
     public static IReadOnlyList<string> Names => Entries.Select(e => e.Name).Concat(ModelZoo.KnownNames).Distinct(StringComparer.Ordinal).ToList();
 
     /// <summary>Resolves <c>--model</c>: a built-in name, a model zoo name, or a model folder (<see cref="HookedTransformer.FromPretrained"/>).</summary>
+    /// <param name="nameOrFolder">The name or folder; <c>null</c> for <see cref="DefaultModel"/>.</param>
+    /// <param name="device">Where the model is loaded (straight there for zoo models and folders).</param>
+    /// <param name="dtype">Its parameters' dtype (<c>--dtype</c>); float32 by default.</param>
     /// <exception cref="ArgumentException">None of these; the message lists the names.</exception>
-    public static ModelSource Resolve(string? nameOrFolder, DeviceChoice device)
+    public static ModelSource Resolve(string? nameOrFolder, DeviceChoice device, torch.ScalarType dtype = torch.ScalarType.Float32)
     {
         string name = string.IsNullOrWhiteSpace(nameOrFolder) ? DefaultModel : nameOrFolder.Trim();
         if (Entries.FirstOrDefault(e => string.Equals(e.Name, name, StringComparison.OrdinalIgnoreCase)) is ModelEntry entry)
         {
-            return new ModelSource(entry.Name, () => entry.Load(device), entry.LoadTokenizer);
+            return new ModelSource(entry.Name, () => entry.Load(device, dtype), entry.LoadTokenizer);
         }
         if (ModelZoo.TryResolve(name) is not null || Directory.Exists(name))
         {
             string shown = Directory.Exists(name) && ModelZoo.TryResolve(name) is null ? Path.GetFileName(Path.GetFullPath(name)) : name;
-            return new ModelSource(shown, () => HookedTransformer.FromPretrained(name, new PretrainedOptions { Device = device }), null);
+            return new ModelSource(shown, () => HookedTransformer.FromPretrained(name, new PretrainedOptions { Device = device, Dtype = dtype }), null);
         }
         if (File.Exists(name))
             throw new ArgumentException($"'{name}' is a file; --model takes a model name or a model folder (config.json + model.safetensors). Known models: {string.Join(", ", Names)}.");

@@ -61,9 +61,9 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         _layer = layer;
         int h = cfg.NHeads, kv = cfg.EffectiveKeyValueHeads, d = cfg.DModel, dh = cfg.DHead;
         var dt = cfg.Dtype;
-        W_Q = new Parameter(empty(h, d, dh, dtype: dt));
-        W_K = new Parameter(empty(kv, d, dh, dtype: dt));
-        W_V = new Parameter(empty(kv, d, dh, dtype: dt));
+        W_Q = new Parameter(ReaderLayout(h, d, dh, dt));
+        W_K = new Parameter(ReaderLayout(kv, d, dh, dt));
+        W_V = new Parameter(ReaderLayout(kv, d, dh, dt));
         W_O = new Parameter(empty(h, dh, d, dtype: dt));
         b_Q = new Parameter(zeros(h, dh, dtype: dt));
         b_K = new Parameter(zeros(kv, dh, dtype: dt));
@@ -71,6 +71,14 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         b_O = new Parameter(zeros(d, dtype: dt));
         RegisterComponents();
     }
+
+    /// <summary>
+    /// An uninitialised [heads, d_model, d_head] reader weight stored as one [d_model, heads·d_head] matrix (strides
+    /// d_head, heads·d_head, 1): the projection x·W for all heads at once is then a view of the parameter, so a forward
+    /// pass copies no weights, and every change to W_Q (loading, <c>ProcessWeights</c>, training, a user's edit) is seen.
+    /// </summary>
+    private static Tensor ReaderLayout(int heads, int dModel, int dHead, ScalarType dtype) =>
+        empty(dModel, heads * dHead, dtype: dtype).view(dModel, heads, dHead).permute(1, 0, 2);
 
     /// <summary>Not used: attention needs its three inputs and the pass's positions and mask.</summary>
     public override Tensor forward(Tensor input) =>
@@ -80,7 +88,14 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     /// Runs attention. Inputs are [batch, pos, d_model], or per head [batch, pos, head, d_model] (queries) and
     /// [batch, pos, kv_head, d_model] (keys, values) when the block splits them. Returns [batch, pos, d_model].
     /// </summary>
-    internal Tensor Forward(Tensor queryInput, Tensor keyInput, Tensor valueInput, AttentionInput pass, HookOptions options)
+    /// <remarks>
+    /// Lean like PyTorch eager: biases are fused into the matrix products (<c>addmm</c>), the scale and the mask are applied
+    /// to the fresh scores in place, and the scores and the
+    /// pattern are freed as soon as their last reader has run (unless a hook saw them). Half-precision scores go through
+    /// softmax as they are: PyTorch accumulates a half or bfloat16 softmax in float32 internally, so no float32 copy of
+    /// the scores is made.
+    /// </remarks>
+    internal Tensor Forward(Tensor queryInput, Tensor keyInput, Tensor valueInput, AttentionInput pass, HookOptions options, ForwardLifetime? lifetime = null)
     {
         long batch = queryInput.shape[0], pos = queryInput.shape[1];
         int h = _cfg.NHeads, kv = _cfg.EffectiveKeyValueHeads, dh = _cfg.DHead;
@@ -95,29 +110,37 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         }
         if (pass.Cache is { } cache)
             (k, v) = cache.Append(_layer, k, v);
+        long keys = k.shape[1];
 
         if (kv != h)
         {
             k = k.repeat_interleave(h / kv, dim: 2);  // [batch, key_pos, head, d_head]
             v = v.repeat_interleave(h / kv, dim: 2);
         }
-        var scores = q.permute(0, 2, 1, 3).matmul(k.permute(0, 2, 3, 1));  // [batch, head, query_pos, key_pos]
+        // scores = q·kᵀ / attn_scale, one batched product over (batch, head) [batch·head, query_pos, key_pos].
+        var q3 = q.permute(0, 2, 1, 3).reshape(batch * h, pos, dh);
+        var k3 = k.permute(0, 2, 3, 1).reshape(batch * h, dh, keys);
+        var scores = q3.bmm(k3).view(batch, h, pos, keys);  // [batch, head, query_pos, key_pos]
         if (_cfg.UseAttnScale)
-            scores = scores / _cfg.EffectiveAttnScale;
-        scores = hook_attn_scores.Run(scores.masked_fill(Mask(pos, k.shape[1], pass, scores.device), double.NegativeInfinity));
+            scores.div_(_cfg.EffectiveAttnScale);  // in place on the fresh product: bmm's backward does not need it
+        lifetime?.Release(q3);
+        lifetime?.Release(k3);
+        scores = hook_attn_scores.Run(scores.masked_fill_(Mask(pos, keys, pass, scores.device), double.NegativeInfinity));
 
-        var pattern = scores.dtype == ScalarType.Float32 || scores.dtype == ScalarType.Float64
-            ? scores.softmax(-1)
-            : scores.to(float32).softmax(-1).to(scores.dtype);
-        pattern = hook_pattern.Run(pattern.nan_to_num(0.0));  // fully masked rows (padding queries) become 0, as in TL
+        var pattern = scores.softmax(-1);
+        lifetime?.Release(scores);
+        if (pass.KeyMask is not null)  // fully masked rows (padding queries) become 0, as in TL; without padding none exists
+            pattern = is_grad_enabled() ? pattern.nan_to_num(0.0) : pattern.nan_to_num_(0.0);
+        pattern = hook_pattern.Run(pattern);
 
         var z = hook_z.Run(pattern.matmul(v.permute(0, 2, 1, 3)).permute(0, 2, 1, 3));  // [batch, pos, head, d_head]
+        lifetime?.Release(pattern);
         if (options.UseAttnResult)
         {
             var result = hook_result.Run(einsum("bphe,hed->bphd", z, W_O));  // [batch, pos, head, d_model]
-            return result.sum(2) + b_O;
+            return result.sum(2).add_(b_O);
         }
-        return z.reshape(batch, pos, h * dh).matmul(W_O.reshape(h * dh, _cfg.DModel)) + b_O;
+        return b_O.addmm(z.reshape(batch * pos, h * dh), W_O.reshape(h * dh, _cfg.DModel)).view(batch, pos, _cfg.DModel);
     }
 
     /// <summary>x [batch, pos, d_model] or [batch, pos, heads, d_model]; W [heads, d_model, d_head] → [batch, pos, heads, d_head].</summary>
@@ -126,7 +149,9 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         long heads = weight.shape[0], dModel = weight.shape[1], dHead = weight.shape[2];
         if (x.dim() == 4)
             return einsum("bphd,hde->bphe", x, weight) + bias;
-        return x.matmul(weight.permute(1, 0, 2).reshape(dModel, heads * dHead)).reshape(x.shape[0], x.shape[1], heads, dHead) + bias;
+        // A view, not a copy, while the weight keeps the layout it was made with (see ReaderLayout).
+        var fused = weight.permute(1, 0, 2).reshape(dModel, heads * dHead);
+        return bias.reshape(heads * dHead).addmm(x.reshape(-1, dModel), fused).view(x.shape[0], x.shape[1], heads, dHead);
     }
 
     /// <summary>True where a query must not see a key: the future, outside a local window, or padding. [batch or 1, 1, query, key].</summary>

@@ -60,26 +60,43 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     public bool IsGated => W_gate is not null;
 
     /// <summary>x [batch, pos, d_model] → [batch, pos, d_model].</summary>
+    /// <remarks>Biases are fused into the matrix products (<c>addmm</c>); gelu_new is PyTorch's fused tanh-approximate
+    /// GELU (the same formula); with autograd off, the gate is multiplied in place where no hook holds it.</remarks>
     public override Tensor forward(Tensor x)
     {
+        long rows = x.numel() / x.shape[^1];
+        var flat = x.reshape(rows, x.shape[^1]);  // [batch·pos, d_model]
         Tensor post;
         if (W_gate is not null)
         {
-            var gate = hook_pre.Run(x.matmul(W_gate) + b_gate!);
-            var linear = hook_pre_linear.Run(x.matmul(W_in) + b_in);
-            post = hook_post.Run(Activations.Apply(_act, gate) * linear);
+            var gate = hook_pre.Run(Linear(flat, W_gate, b_gate!, x));
+            var linear = hook_pre_linear.Run(Linear(flat, W_in, b_in, x));
+            var activated = Activations.Apply(_act, gate);
+            bool inPlace = !is_grad_enabled() && !hook_post.HasHooks && !ReferenceEquals(activated, gate);
+            post = hook_post.Run(inPlace ? activated.mul_(linear) : activated * linear);
         }
         else if (_act == ActivationFunction.SoluLn)
         {
-            var pre = hook_pre.Run(x.matmul(W_in) + b_in);
+            var pre = hook_pre.Run(Linear(flat, W_in, b_in, x));
             var mid = hook_mid.Run(pre * pre.softmax(-1));
             post = hook_post.Run(ln!.forward(mid));
         }
         else
         {
-            var pre = hook_pre.Run(x.matmul(W_in) + b_in);
+            var pre = hook_pre.Run(Linear(flat, W_in, b_in, x));
             post = hook_post.Run(Activations.Apply(_act, pre));
         }
-        return post.matmul(W_out) + b_out;
+        long width = post.shape[^1];
+        var shape = x.shape.ToArray();
+        shape[^1] = W_out.shape[1];
+        return b_out.addmm(post.reshape(rows, width), W_out).view(shape);
+    }
+
+    /// <summary>flat [rows, d_model] · W [d_model, d_mlp] + b, shaped like <paramref name="like"/> with d_mlp last.</summary>
+    private static Tensor Linear(Tensor flat, Tensor weight, Tensor bias, Tensor like)
+    {
+        var shape = like.shape.ToArray();
+        shape[^1] = weight.shape[1];
+        return bias.addmm(flat, weight).view(shape);
     }
 }

@@ -65,23 +65,46 @@ public sealed class NormLayer : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x) => Normalize(x, runHooks: true);
 
     /// <summary>The normalisation of <paramref name="x"/> over its last dimension; without hooks for analysis code.</summary>
+    /// <remarks>
+    /// The same operations run whether or not hooks are attached, so a hooked run (e.g. <c>RunWithCache</c>) gives
+    /// bit-for-bit the logits of a plain one. With autograd off, the steps after the centring are taken in place on the
+    /// fresh centred tensor where no hook holds it (same operations, same bits, fewer temporaries); the square is freed
+    /// as soon as its mean is taken.
+    /// </remarks>
     public Tensor Normalize(Tensor x, bool runHooks)
     {
         if (Type == NormalizationType.None)
             return x;
         bool centre = Type is NormalizationType.LayerNorm or NormalizationType.LayerNormPre;
+        bool inPlace = !is_grad_enabled();
         if (centre)
-            x = x - x.mean([-1L], keepdim: true);
-        var scale = (x.pow(2).mean([-1L], keepdim: true) + _eps).sqrt();
+            x = x - x.mean([-1L], keepdim: true);  // fresh: ours to write into
+        Tensor scale;
+        using (var square = x.pow(2))
+        {
+            var meanSquare = square.mean([-1L], keepdim: true);  // [batch, pos, 1]
+            scale = inPlace ? meanSquare.add_(_eps).sqrt_() : (meanSquare + _eps).sqrt();
+        }
         if (runHooks)
             scale = hook_scale.Run(scale);
-        var normalized = x / scale;
+        bool hooked = runHooks && hook_normalized.HasHooks;
         Tensor Hook(Tensor t) => runHooks ? hook_normalized.Run(t) : t;
-        return Type switch
+        switch (Type)
         {
-            NormalizationType.LayerNorm => Hook(normalized * w! + b!),
-            NormalizationType.RMSNorm => Hook(normalized) * w!,
-            _ => Hook(normalized),
-        };
+            case NormalizationType.LayerNorm:
+            {
+                var normalized = inPlace ? x.div_(scale) : x / scale;
+                return Hook(inPlace ? normalized.mul_(w!).add_(b!) : normalized * w! + b!);
+            }
+            case NormalizationType.RMSNorm:
+            {
+                var normalized = Hook(x / scale);
+                return inPlace && !hooked ? normalized.mul_(w!) : normalized * w!;
+            }
+            case NormalizationType.LayerNormPre:
+                return Hook(inPlace ? x.div_(scale) : x / scale);
+            default:
+                return Hook(x / scale);
+        }
     }
 }

@@ -61,31 +61,47 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         throw new NotSupportedException("Blocks are run by HookedTransformer.Forward, which supplies positions and masks.");
 
     /// <summary>resid_pre [batch, pos, d_model] → resid_post [batch, pos, d_model].</summary>
-    internal Tensor Forward(Tensor residual, AttentionInput pass, HookOptions options)
+    /// <remarks>The attention and MLP steps each run in their own step of <paramref name="lifetime"/>, so their
+    /// temporaries are freed when the step ends; a sum whose left operand no hook saw is taken in place.</remarks>
+    internal Tensor Forward(Tensor residual, AttentionInput pass, HookOptions options, ForwardLifetime lifetime)
     {
         var residPre = hook_resid_pre.Run(residual);
-        var attnOut = hook_attn_out.Run(RunAttention(residPre, pass, options));
+        Tensor attnOut;
+        using (var step = lifetime.BeginStep())
+            attnOut = step.Keep(hook_attn_out.Run(RunAttention(residPre, pass, options, lifetime)));
         if (mlp is null)
-            return hook_resid_post.Run(residPre + attnOut);
+            return hook_resid_post.Run(Sum(attnOut, hook_attn_out, residPre));
 
         if (_cfg.ParallelAttnMlp)
         {
             var parallelIn = options.UseHookMlpIn ? hook_mlp_in.Run(residPre.clone()) : residPre;
-            var parallelOut = hook_mlp_out.Run(mlp.forward(ln2!.forward(parallelIn)));
-            return hook_resid_post.Run(residPre + attnOut + parallelOut);
+            Tensor parallelOut;
+            using (var step = lifetime.BeginStep())
+                parallelOut = step.Keep(hook_mlp_out.Run(mlp.forward(ln2!.forward(parallelIn))));
+            return hook_resid_post.Run(Sum(Sum(attnOut, hook_attn_out, residPre), null, parallelOut));
         }
-        var residMid = hook_resid_mid.Run(residPre + attnOut);
+        var residMid = hook_resid_mid.Run(Sum(attnOut, hook_attn_out, residPre));
         var mlpIn = options.UseHookMlpIn ? hook_mlp_in.Run(residMid.clone()) : residMid;
-        var mlpOut = hook_mlp_out.Run(mlp.forward(ln2!.forward(mlpIn)));
-        return hook_resid_post.Run(residMid + mlpOut);
+        Tensor mlpOut;
+        using (var step = lifetime.BeginStep())
+            mlpOut = step.Keep(hook_mlp_out.Run(mlp.forward(ln2!.forward(mlpIn))));
+        return hook_resid_post.Run(Sum(mlpOut, hook_mlp_out, residMid));
     }
 
-    private Tensor RunAttention(Tensor residPre, AttentionInput pass, HookOptions options)
+    /// <summary>
+    /// <paramref name="fresh"/> + <paramref name="other"/>, written into <paramref name="fresh"/> when it is a temporary of
+    /// this block that no hook holds (<paramref name="producedBy"/> has none; <c>null</c>: made here, never hooked).
+    /// Autograd allows it: an addition's backward needs neither operand.
+    /// </summary>
+    private static Tensor Sum(Tensor fresh, HookPoint? producedBy, Tensor other) =>
+        producedBy is null || !producedBy.HasHooks ? fresh.add_(other) : fresh + other;
+
+    private Tensor RunAttention(Tensor residPre, AttentionInput pass, HookOptions options, ForwardLifetime lifetime)
     {
         if (!options.UseAttnIn && !options.UseSplitQkvInput)
         {
             var normalized = ln1.forward(residPre);
-            return attn.Forward(normalized, normalized, normalized, pass, options);
+            return attn.Forward(normalized, normalized, normalized, pass, options, lifetime);
         }
         int h = _cfg.NHeads, kv = _cfg.EffectiveKeyValueHeads;
         Tensor q, k, v;
@@ -106,7 +122,7 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor>
             k = hook_k_input.Run(k.clone());
             v = hook_v_input.Run(v.clone());
         }
-        return attn.Forward(ln1.forward(q), ln1.forward(k), ln1.forward(v), pass, options);
+        return attn.Forward(ln1.forward(q), ln1.forward(k), ln1.forward(v), pass, options, lifetime);
     }
 
     /// <summary>[batch, pos, d_model] → [batch, pos, heads, d_model] (a copy per head).</summary>

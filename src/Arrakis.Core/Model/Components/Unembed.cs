@@ -27,5 +27,12 @@ public sealed class Unembed : nn.Module<Tensor, Tensor>
     }
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor residual) => hook_out.Run(hook_in.Run(residual).matmul(W_U) + b_U);
+    /// <remarks>One <c>addmm</c>: the bias is added by the matrix product, so no second logits-sized tensor is made.</remarks>
+    public override Tensor forward(Tensor residual)
+    {
+        var x = hook_in.Run(residual);  // [batch, pos, d_model]
+        var shape = x.shape.ToArray();
+        shape[^1] = W_U.shape[1];
+        return hook_out.Run(b_U.addmm(x.reshape(-1, x.shape[^1]), W_U).view(shape));
+    }
 }

@@ -287,7 +287,7 @@ public sealed class InductionTask : ITrainingTask, ICircuitReport
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var hook = new Hook($"blocks.{layer}.attn.hook_z", (z, _) => z.index_fill(2, tensor(heads.Select(h => (long)h).ToArray()), 0.0));
+        var hook = new Hook($"blocks.{layer}.attn.hook_z", (z, _) => z.index_fill(2, tensor(heads.Select(h => (long)h).ToArray(), device: z.device), 0.0));
         var logits = model.RunWithHooks(tokens, [hook]);
         var predictions = logits[.., (half + 1)..(2 * half)].argmax(-1);
         return predictions.eq(tokens[.., (half + 2)..]).to(float32).mean().item<float>();
@@ -354,9 +354,9 @@ public sealed record InductionProbe(double RepeatedAccuracy, double RepeatedLoss
 
             var induction = new double[model.Cfg.NLayers][];
             var prev = new double[model.Cfg.NLayers][];
-            var queries = arange(l + 1, 2 * l + 1, dtype: int64);  // copy tokens
+            var queries = arange(l + 1, 2 * l + 1, dtype: int64, device: model.Device);  // copy tokens
             var inductionKeys = queries - l + 1;                       // the token after the earlier occurrence
-            var prevQueries = arange(1, 2 * l + 1, dtype: int64);
+            var prevQueries = arange(1, 2 * l + 1, dtype: int64, device: model.Device);
             for (int layer = 0; layer < model.Cfg.NLayers; layer++)
             {
                 var pattern = cache[$"blocks.{layer}.attn.hook_pattern"];  // [batch, head, query, key]

@@ -138,7 +138,7 @@ public sealed class LanguageTask : ITrainingTask, ICircuitReport
             for (int h = 0; h < heads; h++)
             {
                 int head = h;
-                var hook = new Hook($"blocks.{l}.attn.hook_z", (z, _) => z.index_fill(2, tensor(new long[] { head }), 0.0));
+                var hook = new Hook($"blocks.{l}.attn.hook_z", (z, _) => z.index_fill(2, tensor(new long[] { head }, device: z.device), 0.0));
                 ablated[l, h] = PromptScoring.MeanLogitDifference(model, Tokenizer, ioi, [hook]);
             }
         sb.AppendLine("Per head: mean attention from the final token (\"to\") to the indirect object (IO), to the subject's first and second occurrence (S1, S2); from S2 to S1 (duplicate-token behaviour); and the mean logit difference with the head zero-ablated (`hook_z`):");
@@ -205,7 +205,7 @@ public sealed class LanguageTask : ITrainingTask, ICircuitReport
             int s1 = Array.IndexOf(ids, (long)Tokenizer.Id(p.Distractor!));
             int s2 = Array.LastIndexOf(ids, (long)Tokenizer.Id(p.Distractor!));
             int end = ids.Length - 1;
-            var (_, cache) = model.RunWithCache(tensor(ids, [1, ids.Length], dtype: int64), n => n.EndsWith("hook_pattern", StringComparison.Ordinal));
+            var (_, cache) = model.RunWithCache(tensor(ids, [1, ids.Length], dtype: int64, device: model.Device), n => n.EndsWith("hook_pattern", StringComparison.Ordinal));
             using (cache)
                 for (int l = 0; l < layers; l++)
                 {
@@ -239,16 +239,16 @@ public static class PromptScoring
         foreach (var (ids, text) in encoded.Zip(prompts))
             if (ids.Skip(1).Any(i => i == tokenizer.UnknownId))
                 throw new ArgumentException($"The prompt '{text}' has words outside the vocabulary.", nameof(prompts));
-        var result = zeros(prompts.Count, model.Cfg.DVocab, dtype: float32);
+        var result = zeros(prompts.Count, model.Cfg.DVocab, dtype: float32, device: CPU);  // the scores are returned on the CPU
         using var _ = no_grad();
         foreach (var group in encoded.Select((ids, index) => (ids, index)).GroupBy(x => x.ids.Length))
         {
             using var scope = NewDisposeScope();
             var rows = group.ToList();
-            var tokens = tensor(rows.SelectMany(r => r.ids).ToArray(), [rows.Count, group.Key], dtype: int64).to(model.Device);
+            var tokens = tensor(rows.SelectMany(r => r.ids).ToArray(), [rows.Count, group.Key], dtype: int64, device: model.Device);
             var logits = hooks is { Count: > 0 } ? model.RunWithHooks(tokens, hooks) : model.Forward(tokens);
             var last = logits[.., -1].to(float32).log_softmax(-1).cpu();
-            result.index_copy_(0, tensor(rows.Select(r => (long)r.index).ToArray(), dtype: int64), last);
+            result.index_copy_(0, tensor(rows.Select(r => (long)r.index).ToArray(), dtype: int64, device: result.device), last);
         }
         return result;
     }
@@ -258,7 +258,7 @@ public static class PromptScoring
     {
         using var scope = NewDisposeScope();
         var logProbs = LastLogProbs(model, tokenizer, prompts.Select(p => p.Text).ToList(), hooks);
-        var answers = tensor(prompts.Select(p => (long)tokenizer.Id(p.Answer)).ToArray(), dtype: int64);
+        var answers = tensor(prompts.Select(p => (long)tokenizer.Id(p.Answer)).ToArray(), dtype: int64, device: logProbs.device);
         return logProbs.argmax(-1).eq(answers).to(float32).mean().item<float>();
     }
 
@@ -267,8 +267,8 @@ public static class PromptScoring
     {
         using var scope = NewDisposeScope();
         var logProbs = LastLogProbs(model, tokenizer, prompts.Select(p => p.Text).ToList(), hooks);
-        var answers = tensor(prompts.Select(p => (long)tokenizer.Id(p.Answer)).ToArray(), dtype: int64).unsqueeze(1);
-        var distractors = tensor(prompts.Select(p => (long)tokenizer.Id(p.Distractor ?? throw new ArgumentException("A prompt has no distractor."))).ToArray(), dtype: int64).unsqueeze(1);
+        var answers = tensor(prompts.Select(p => (long)tokenizer.Id(p.Answer)).ToArray(), dtype: int64, device: logProbs.device).unsqueeze(1);
+        var distractors = tensor(prompts.Select(p => (long)tokenizer.Id(p.Distractor ?? throw new ArgumentException("A prompt has no distractor."))).ToArray(), dtype: int64, device: logProbs.device).unsqueeze(1);
         return (logProbs.gather(1, answers) - logProbs.gather(1, distractors)).mean().item<float>();
     }
 
@@ -278,8 +278,8 @@ public static class PromptScoring
         using var scope = NewDisposeScope();
         var probs = LastLogProbs(model, tokenizer, prompts.Select(p => p.Text).ToList(), hooks).exp();
         var yearIds = Enumerable.Range(0, 100).Select(y => (long)tokenizer.Id(y.ToString("D2"))).ToArray();
-        var yearProbs = probs.index_select(1, tensor(yearIds, dtype: int64));  // [prompts, 100]: column y is year y
-        var valid = tensor(prompts.SelectMany(p => Enumerable.Range(0, 100).Select(y => y > p.StartYear ? 1f : 0f)).ToArray(), [prompts.Count, 100]);
+        var yearProbs = probs.index_select(1, tensor(yearIds, dtype: int64, device: probs.device));  // [prompts, 100]: column y is year y
+        var valid = tensor(prompts.SelectMany(p => Enumerable.Range(0, 100).Select(y => y > p.StartYear ? 1f : 0f)).ToArray(), [prompts.Count, 100], device: probs.device);
         return (yearProbs * valid).sum(1).mean().item<float>();
     }
 }

@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Arrakis.Hooks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Arrakis.Benchmarks;
+
+/// <summary>
+/// Issue 14's targets, measured against the TransformerLens-style GPT-2 in PyTorch eager on the same weights:
+/// <c>dotnet run -c Release --project tests/Arrakis.Benchmarks -- pytorch [rounds] [repeats] [--python PATH]</c>.
+/// </summary>
+/// <remarks>
+/// <para>Both models load the same Hugging Face GPT-2-small folder (random weights, <see cref="PretrainedFixture"/>) and
+/// run the same int64 tokens [4, 256] with the same number of threads. The logits are compared first. Then each round
+/// runs every operation once on each side in a shuffled order (the two never run at once: the peer is idle while this
+/// process works), and the reported ratio is the median over rounds of this process's time divided by PyTorch's time in
+/// the same round — the interleaving that makes ratios trustworthy on a shared, drifting VM.</para>
+/// <para>Operations: forward (no grad), <c>RunWithCache</c> of every hook point (cache disposed), one head zero-ablated
+/// through a hook on <c>hook_z</c>, loss + backward (gradients then dropped), and reloading the checkpoint folder.</para>
+/// <para>Memory: peak RSS of one forward in each process (VmHWM after resetting it through <c>/proc/self/clear_refs</c>),
+/// and this process's RSS over <c>repeats</c> forwards and <c>repeats</c> <c>RunWithCache</c> calls, with default
+/// allocator settings. Throughput: the forward's matrix-product FLOPs per second over this process's fp32 matmul rate.</para>
+/// </remarks>
+internal static class ForwardVersusPyTorchProbe
+{
+    private const int Batch = 4, Positions = 256;
+
+    public static int Run(string[] args)
+    {
+        int rounds = args.Length > 1 && int.TryParse(args[1], out int r) ? r : 7;
+        int repeats = args.Length > 2 && int.TryParse(args[2], out int n) ? n : 100;
+        int pythonAt = Array.IndexOf(args, "--python");
+        string python = pythonAt >= 0 && pythonAt + 1 < args.Length ? args[pythonAt + 1] : "/usr/bin/python3";
+        int threads = Environment.ProcessorCount;
+        torch.set_num_threads(threads);
+
+        string folder = PretrainedFixture.Ensure();
+        var loadOptions = new PretrainedOptions { ProcessWeights = ProcessWeightsOptions.None, LoadTokenizer = false };
+        using var model = HookedTransformer.FromPretrained(folder, loadOptions);
+        using var tokens = randint(0, model.Cfg.DVocab, [Batch, Positions], generator: new Generator(1));
+        string tokenFile = Path.Combine(Path.GetTempPath(), $"arrakis-pytorch-probe-{Environment.ProcessId}.bin");
+        string logitFile = tokenFile + ".logits";
+        File.WriteAllBytes(tokenFile, tokens.data<long>().ToArray().SelectMany(BitConverter.GetBytes).ToArray());
+
+        using var peer = new PyTorchPeer(python, threads);
+        Console.WriteLine($"PyTorch peer: {peer.Info.GetRawText()}; OpenBLAS put first: {peer.UsesOpenBlas}");
+        Console.WriteLine($"this process: TorchSharp over libtorch {torch.__version__}, {torch.get_num_threads()} threads");
+        peer.Send($"load {folder}");
+        peer.Send($"tokens {tokenFile} {Batch} {Positions}");
+
+        try
+        {
+            CompareLogits(model, tokens, peer, logitFile);
+            MeasurePeakOfOneForward(model, tokens, peer);
+            if (rounds > 0)  // "pytorch 0 N": memory only
+            {
+                MeasureTimes(model, tokens, peer, folder, loadOptions, rounds);
+                MeasureThroughput(model, tokens);
+            }
+            MeasureFlatness(model, tokens, repeats);
+        }
+        finally
+        {
+            File.Delete(tokenFile);
+            File.Delete(logitFile);
+        }
+        return 0;
+    }
+
+    private static void CompareLogits(HookedTransformer model, Tensor tokens, PyTorchPeer peer, string logitFile)
+    {
+        peer.Time("forward");
+        peer.Send($"dump {logitFile}");
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var ours = model.Forward(tokens);
+        var bytes = File.ReadAllBytes(logitFile);
+        var theirs = tensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray()).reshape(ours.shape);
+        double diff = (ours - theirs).abs().max().item<float>();
+        Console.WriteLine($"logits: max |Arrakis − PyTorch| = {diff:E2} over [{string.Join(", ", ours.shape)}]");
+        if (diff > 1e-3)
+            throw new InvalidOperationException($"the two models disagree (max difference {diff}): the comparison would be meaningless");
+    }
+
+    private static void MeasurePeakOfOneForward(HookedTransformer model, Tensor tokens, PyTorchPeer peer)
+    {
+        // Warm both (allocator caches, kernels), then reset each peak and run one forward.
+        Forward(model, tokens);
+        peer.Time("forward");
+        var before = peer.Send("memory");  // also resets the peer's peak
+        peer.Time("forward");
+        var after = peer.Send("memory");
+        long oursBefore = ProcessMemory.ResetPeak();
+        Forward(model, tokens);
+        var (oursRss, oursPeak) = ProcessMemory.Read();
+        Console.WriteLine($"  held before, by kind: Arrakis {ProcessMemory.Kinds()}; PyTorch anonymous {before.GetProperty("anon_mb").GetDouble():F0} MiB, file-backed {before.GetProperty("file_mb").GetDouble():F0} MiB");
+        double theirBefore = before.GetProperty("rss_mb").GetDouble(), theirPeak = after.GetProperty("peak_rss_mb").GetDouble();
+        double ourBeforeMb = oursBefore / 1e6 * 1.048576, ourPeakMb = oursPeak / 1e6 * 1.048576;
+        Console.WriteLine($"peak RSS of one forward: Arrakis {ourPeakMb:F0} MiB (held before: {ourBeforeMb:F0}, growth {ourPeakMb - ourBeforeMb:F0}); " +
+            $"PyTorch {theirPeak:F0} MiB (held before: {theirBefore:F0}, growth {theirPeak - theirBefore:F0}); ratio of peaks {ourPeakMb / theirPeak:F2}× (target ≤ 1.2×)");
+        GC.KeepAlive(oursRss);
+    }
+
+    private static void MeasureTimes(HookedTransformer model, Tensor tokens, PyTorchPeer peer, string folder, PretrainedOptions loadOptions, int rounds)
+    {
+        var operations = new (string Name, string PeerCommand, Action Ours, double Target)[]
+        {
+            ("forward", "forward", () => Forward(model, tokens), 1.1),
+            ("RunWithCache, every hook point", "cache", () => Cache(model, tokens), 1.0),
+            ("one head zero-ablated (hook_z)", "ablate", () => Ablate(model, tokens), 1.1),
+            ("loss + backward", "backward", () => Backward(model, tokens), 1.0),
+            ("reload the checkpoint folder", "load", () => HookedTransformer.FromPretrained(folder, loadOptions).Dispose(), 1.2),
+        };
+        foreach (var op in operations)  // warm-up
+        {
+            op.Ours();
+            peer.Time(op.PeerCommand);
+        }
+        var ratios = operations.ToDictionary(o => o.Name, _ => new List<double>());
+        var ours = operations.ToDictionary(o => o.Name, _ => new List<double>());
+        var theirs = operations.ToDictionary(o => o.Name, _ => new List<double>());
+        var random = new Random(1);
+        for (int round = 0; round < rounds; round++)
+        {
+            var ourTimes = new Dictionary<string, double>();
+            var theirTimes = new Dictionary<string, double>();
+            foreach (var (op, mine) in operations.SelectMany(o => new[] { (o, true), (o, false) }).OrderBy(_ => random.Next()).ToList())
+            {
+                if (mine)
+                {
+                    var clock = Stopwatch.StartNew();
+                    op.Ours();
+                    ourTimes[op.Name] = clock.Elapsed.TotalMilliseconds;
+                }
+                else
+                {
+                    theirTimes[op.Name] = peer.Time(op.PeerCommand);
+                }
+            }
+            foreach (var op in operations)
+            {
+                ours[op.Name].Add(ourTimes[op.Name]);
+                theirs[op.Name].Add(theirTimes[op.Name]);
+                ratios[op.Name].Add(ourTimes[op.Name] / theirTimes[op.Name]);
+            }
+        }
+        Console.WriteLine($"GPT-2-small shape, {Batch} × {Positions} tokens, {torch.get_num_threads()} threads, {rounds} interleaved rounds; " +
+            $"load average {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine($"{"operation",-34} {"Arrakis ms",11} {"PyTorch ms",11} {"median ratio",13} {"min–max",12} {"target",7}");
+        foreach (var op in operations)
+            Console.WriteLine($"{op.Name,-34} {Median(ours[op.Name]),11:F0} {Median(theirs[op.Name]),11:F0} {Median(ratios[op.Name]),12:F2}× " +
+                $"{ratios[op.Name].Min(),5:F2}–{ratios[op.Name].Max():F2} {"≤ " + op.Target.ToString("F1") + "×",7}");
+    }
+
+    private static void MeasureThroughput(HookedTransformer model, Tensor tokens)
+    {
+        var cfg = model.Cfg;
+        double d = cfg.DModel, t = Batch * Positions;
+        // Matrix-product FLOPs of one forward: per layer q, k, v, o (4·d²) and the MLP (2·d·d_mlp) per token, attention
+        // scores and pattern·v (2·pos·d per token, full square as computed), and the unembedding (d·d_vocab per token).
+        double flops = 2 * t * (cfg.NLayers * (4 * d * d + 2 * d * cfg.DMlp + 2 * Positions * d) + d * cfg.DVocab);
+        var forwardTimes = Enumerable.Range(0, 5).Select(_ => Timed(() => Forward(model, tokens))).ToList();
+        using var a = randn(Batch * Positions, cfg.DModel);
+        using var b = randn(cfg.DModel, cfg.DMlp);
+        double matmulFlops = 2.0 * Batch * Positions * cfg.DModel * cfg.DMlp;
+        var matmulTimes = Enumerable.Range(0, 20).Select(_ => Timed(() => a.mm(b).Dispose())).ToList();
+        double forwardRate = flops / (Median(forwardTimes) / 1000), matmulRate = matmulFlops / (Median(matmulTimes) / 1000);
+        Console.WriteLine($"throughput: forward {forwardRate / 1e9:F1} GFLOP/s (of its matrix products, median of 5) vs fp32 matmul " +
+            $"[{Batch * Positions}×{cfg.DModel}]·[{cfg.DModel}×{cfg.DMlp}] {matmulRate / 1e9:F1} GFLOP/s: {100 * forwardRate / matmulRate:F0}% (target ≥ 60%)");
+    }
+
+    private static void MeasureFlatness(HookedTransformer model, Tensor tokens, int repeats)
+    {
+        foreach (var (name, op) in new (string, Action)[] { ("forwards", () => Forward(model, tokens)), ("RunWithCache calls (cache disposed)", () => Cache(model, tokens)) })
+        {
+            long early = 0;
+            long peakStart = ProcessMemory.ResetPeak();
+            for (int i = 1; i <= repeats; i++)
+            {
+                op();
+                if (i == Math.Min(10, repeats))
+                    early = ProcessMemory.Read().Rss;
+            }
+            var (late, peak) = ProcessMemory.Read();
+            Console.WriteLine($"RSS over {repeats} {name}: after {Math.Min(10, repeats)}: {early / 1048576.0:F0} MiB, after {repeats}: {late / 1048576.0:F0} MiB " +
+                $"({100.0 * (late - early) / early:+0.0;-0.0}%, target ±5%); peak {peak / 1048576.0:F0} MiB (held at start {peakStart / 1048576.0:F0})");
+        }
+    }
+
+    private static void Forward(HookedTransformer model, Tensor tokens)
+    {
+        using var noGrad = no_grad();
+        model.Forward(tokens).Dispose();
+    }
+
+    private static void Cache(HookedTransformer model, Tensor tokens)
+    {
+        var (logits, cache) = model.RunWithCache(tokens);
+        cache.Dispose();
+        logits.Dispose();
+    }
+
+    private static void Ablate(HookedTransformer model, Tensor tokens)
+    {
+        using var scope = NewDisposeScope();
+        using var head = tensor(new long[] { 0 });
+        using var noGrad = no_grad();
+        model.RunWithHooks(tokens, [new Hook("blocks.0.attn.hook_z", (z, _) => z.index_fill_(2, head, 0.0))]);
+    }
+
+    private static void Backward(HookedTransformer model, Tensor tokens)
+    {
+        using var scope = NewDisposeScope();
+        model.zero_grad(set_to_none: true);
+        using (var grad = enable_grad())
+            model.Loss(tokens).backward();
+        model.zero_grad(set_to_none: true);
+    }
+
+    private static double Timed(Action action)
+    {
+        var clock = Stopwatch.StartNew();
+        action();
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}
+
+/// <summary>This process's resident memory from /proc/self/status, and its peak reset through /proc/self/clear_refs.</summary>
+internal static class ProcessMemory
+{
+    /// <summary>(VmRSS, VmHWM) in bytes.</summary>
+    public static (long Rss, long Peak) Read()
+    {
+        long rss = 0, peak = 0;
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                rss = Kilobytes(line) * 1024;
+            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                peak = Kilobytes(line) * 1024;
+        }
+        return (rss, peak);
+    }
+
+    /// <summary>Resets VmHWM to the current RSS ("5" to clear_refs, Linux 4.0 and later) and returns that RSS.</summary>
+    public static long ResetPeak()
+    {
+        File.WriteAllText("/proc/self/clear_refs", "5");
+        return Read().Rss;
+    }
+
+    /// <summary>RssAnon and RssFile as text.</summary>
+    public static string Kinds()
+    {
+        var lines = File.ReadLines("/proc/self/status").ToList();
+        string Mib(string key) => (Kilobytes(lines.First(l => l.StartsWith(key, StringComparison.Ordinal))) / 1024.0).ToString("F0");
+        return $"anonymous {Mib("RssAnon:")} MiB, file-backed {Mib("RssFile:")} MiB";
+    }
+
+    private static long Kilobytes(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+}
