@@ -33,7 +33,9 @@ internal static class ExitWatch
         Console.Error.Flush();
     }
 
+    private static readonly string? Command = typeof(ExitWatch).Assembly.GetName().Name; // "arrakis"
+
     private static bool IsHost(string? assembly) =>
-        assembly is null || assembly == "Arrakis.Cli" || assembly.StartsWith("System", StringComparison.Ordinal)
+        assembly is null || assembly == Command || assembly == "Arrakis.Scripting" || assembly.StartsWith("System", StringComparison.Ordinal)
         || assembly.StartsWith("Microsoft", StringComparison.Ordinal) || assembly == "mscorlib";
 }
