@@ -28,4 +28,4 @@ var exp = new MIExperiment(Model, OutDir, Tools, inputIds);
 var report = exp.TestAttentionComposer(head1, head2, alpha);
 Out.WriteLine(report.HeadComposition);
 Out.WriteLine(report.AttentionPathPatching);
-Out.WriteLine($"Saved as experiment 'TestAttentionComposer' (run {exp.LastRun?.RunId}) in {Path.GetFullPath(OutDir)}");
+Out.WriteLine($"Saved as experiment '{exp.LastRun?.Experiment}' (run {exp.LastRun?.RunId}) in {Path.GetFullPath(OutDir)}");

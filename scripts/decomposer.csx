@@ -28,4 +28,4 @@ if (!Model.Cfg.AttnOnly)
     using var basis = decomposer.MlpBasis(layer);
     Out.WriteLine(basis.ToString(5));
 }
-Out.WriteLine($"Saved as experiment 'TestResidualDecomposer' (run {exp.LastRun?.RunId}) in {Path.GetFullPath(OutDir)}");
+Out.WriteLine($"Saved as experiment '{exp.LastRun?.Experiment}' (run {exp.LastRun?.RunId}) in {Path.GetFullPath(OutDir)}");

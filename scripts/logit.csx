@@ -26,4 +26,4 @@ var inputIds = randint(0, Model.Cfg.DVocab, [1, Math.Min(50, Model.Cfg.NCtx)], g
 var report = exp.TestLogitAttributor(inputIds, target, nLayers);
 Out.WriteLine(report.DirectMoves);
 Out.WriteLine(report.LogitAttribution);
-Out.WriteLine($"Saved as experiment 'TestLogitAttributor' (run {exp.LastRun?.RunId}) in {Path.GetFullPath(OutDir)}");
+Out.WriteLine($"Saved as experiment '{exp.LastRun?.Experiment}' (run {exp.LastRun?.RunId}) in {Path.GetFullPath(OutDir)}");

@@ -6,7 +6,22 @@ namespace Arrakis.Generators
         /// <summary>The tool name written into <c>[GeneratedCode]</c>; also how the analyzer recognises generated members.</summary>
         public const string Name = "Arrakis.Generators";
 
-        public const string Version = "0.1.0";
+        /// <summary>
+        /// The build's <c>$(Version)</c> (this assembly's informational version without a <c>+commit</c> suffix), written
+        /// into <c>[GeneratedCode]</c>.
+        /// </summary>
+        public static readonly string Version = ReadVersion();
+
+        private static string ReadVersion()
+        {
+            string? version = typeof(GeneratorInfo).Assembly
+                .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), inherit: false)
+                .OfType<System.Reflection.AssemblyInformationalVersionAttribute>()
+                .FirstOrDefault()?.InformationalVersion;
+            if (string.IsNullOrEmpty(version)) return typeof(GeneratorInfo).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+            int plus = version!.IndexOf('+');
+            return plus < 0 ? version : version.Substring(0, plus);
+        }
 
         public const string ToolAttribute = "Arrakis.ToolAttribute";
         public const string BenchNamespace = "Arrakis.Bench";

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Arrakis.Bench.Tools;
 
 namespace Arrakis.Bench;
 
@@ -81,6 +82,30 @@ public class InterpretabilityBench
 
     /// <summary>One code version's source and runs (Arrakis's <c>get_version</c>), or null.</summary>
     public ExperimentVersion? GetVersion(string experiment, string codeVersion) => Store.GetVersion(experiment, codeVersion);
+
+    /// <summary>
+    /// Resolves a tool for a recorded experiment (called by generated code before the run starts). When the tool cannot
+    /// be resolved — its plugin failed to load, or it is registered under another contract — the run is recorded as
+    /// failed (when <paramref name="log"/>) with the reason, and a <see cref="ToolUnavailableException"/> saying so is thrown.
+    /// </summary>
+    /// <exception cref="ToolUnavailableException">The tool is not available; the message names the failed plugin and why.</exception>
+    protected TContract ResolveTool<TContract>(ExperimentInfo info, object?[] arguments, string name, bool log) where TContract : class
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        try
+        {
+            return Tools.Get<TContract>(name);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidCastException)
+        {
+            var error = new ToolUnavailableException(info.Name, name,
+                $"Experiment '{info.Name}' needs tool '{name}' ({typeof(TContract).FullName}), which is not available: {e.Message}", e);
+            var call = new ExperimentCall(info, arguments, []) { Log = log };
+            if (log) Store.EnsureWritable(info.Name);
+            Record(call, DateTimeOffset.UtcNow, TimeSpan.Zero, result: null, hasResult: false, error, profiler: null);
+            throw error;
+        }
+    }
 
     /// <summary>Runs a recorded experiment: checks the store first, times <paramref name="body"/>, runs the hypothesis test and records the run.</summary>
     /// <remarks>Called by generated code; a failing run is recorded and its exception rethrown; a cancelled run (<see cref="OperationCanceledException"/>) is not recorded.</remarks>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Arrakis.Hooks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -75,8 +74,7 @@ internal static class ForwardVersusPyTorchProbe
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var ours = model.Forward(tokens);
-        var bytes = File.ReadAllBytes(logitFile);
-        var theirs = tensor(MemoryMarshal.Cast<byte, float>(bytes).ToArray()).reshape(ours.shape);
+        var theirs = tensor(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(logitFile)).ToArray()).reshape(ours.shape);
         double diff = (ours - theirs).abs().max().item<float>();
         Console.WriteLine($"logits: max |Arrakis − PyTorch| = {diff:E2} over [{string.Join(", ", ours.shape)}]");
         if (diff > 1e-3)
@@ -87,6 +85,10 @@ internal static class ForwardVersusPyTorchProbe
     {
         // Warm both (allocator caches, kernels), then reset each peak and run one forward.
         Forward(model, tokens);
+        // The managed copies of the logits compared above go, so the readings below hold only what the forward holds.
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
         peer.Time("forward");
         var before = peer.Send("memory");  // also resets the peer's peak
         peer.Time("forward");

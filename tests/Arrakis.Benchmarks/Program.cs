@@ -10,10 +10,13 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- pytorch [rounds] [repeats]   (issue 14: against PyTorch eager)
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- script-startup [runs]   (cold and cached `arrakis run`)
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- script-memory [count]   (long script-host sessions)
+// dotnet run -c Release --project tests/Arrakis.Benchmarks -- patching [rounds] [threads]   (activation/attribution patching, interleaved)
 if (args.Length > 0 && args[0] == "script-startup")
     return ScriptHostProbes.Startup(args.Length > 1 ? int.Parse(args[1]) : 5);
 if (args.Length > 0 && args[0] == "script-memory")
     return await ScriptHostProbes.Memory(args.Length > 1 ? int.Parse(args[1]) : 300);
+if (args.Length > 0 && args[0] == "patching")
+    return PatchingProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 5, args.Length > 2 ? int.Parse(args[2]) : 1);
 if (args.Length > 0 && args[0] == "first-use")
     return FirstUseProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 15);
 if (args.Length > 0 && args[0] == "hook-overhead")

@@ -219,6 +219,179 @@ public class DiagnosticTests
             """);
     }
 
+    [Fact]
+    public async Task MissingLaterToolParameter_BlamesTheLaterTool()
+    {
+        Diagnostic d = await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer", {|ARK002:"logit"|})]
+                public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
+            }
+            """);
+        Assert.Contains("add a parameter of type 'ILogitAttributor' at the end of 'Run'", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task MissingMiddleToolParameter_BlamesThatToolOnly()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer", {|ARK002:"logit"|}, "composer")]
+                public double Run(int[] ids, IResidualDecomposer decomposer, IAttentionComposer composer) => 0;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task EmptyToolName_StatesTheNamingRule()
+    {
+        Diagnostic d = await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools({|ARK013:""|})]
+                public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
+            }
+            """);
+        Assert.Equal("'' is not a valid tool name: tool names are case-sensitive and match [a-z][a-z0-9_-]* (a lower-case letter, then lower-case letters, digits, '_' or '-')", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task UpperCaseToolName_StatesTheNamingRule()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools({|ARK013:"Decomposer"|})]
+                public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task AsyncVoidRecordedExperiment_IsReportedOnAsync()
+    {
+        Diagnostic d = await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer"), LogExperiment]
+                public {|ARK012:async|} void Run(int[] ids, IResidualDecomposer decomposer) => await System.Threading.Tasks.Task.Yield();
+            }
+            """);
+        Assert.Contains("is 'async void'", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task RefStructParameterOfARecordedExperiment_IsReportedOnItsType()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer"), LogExperiment]
+                public double Run({|ARK012:System.ReadOnlySpan<int>|} ids, IResidualDecomposer decomposer) => 0;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task RefStructReturnOfARecordedExperiment_IsReportedOnTheReturnType()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer"), LogExperiment]
+                public {|ARK012:System.Span<double>|} Run(int[] ids, IResidualDecomposer decomposer) => default;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task RefStructParameterWithoutRecording_IsForwarded()
+    {
+        Assert.Empty(await AnalyzeAsync(Header + """
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer")]
+                public double Run(System.ReadOnlySpan<int> ids, IResidualDecomposer decomposer) => ids.Length;
+            }
+            """));
+    }
+
+    [Fact]
+    public async Task ParamsToolParameter_IsReportedOnItsType()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer")]
+                public double Run(int[] ids, params {|ARK003:IResidualDecomposer[]|} decomposer) => 0;
+            }
+            """);
+    }
+
+    [Theory]
+    [InlineData("Samples = {|ARK014:1|}", "[TestHypothesis] Samples = 1 is out of range: it must be at least 2 (Welch's t-test needs a variance on each side)")]
+    [InlineData("Alpha = {|ARK014:0.0|}", "[TestHypothesis] Alpha = 0 is out of range: it must be strictly between 0 and 1")]
+    [InlineData("Alpha = {|ARK014:1.5|}", "[TestHypothesis] Alpha = 1.5 is out of range: it must be strictly between 0 and 1")]
+    public async Task HypothesisSettingOutOfRange_IsReportedOnTheValue(string setting, string message)
+    {
+        Diagnostic d = await AssertDiagnosticsAsync($$"""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer"), TestHypothesis(nameof(Null), nameof(Alt), {{setting}})]
+                public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
+
+                private double Null(int[] ids) => 0;
+
+                private double Alt(int[] ids) => 1;
+            }
+            """);
+        Assert.Equal(message, d.GetMessage());
+    }
+
+    [Fact]
+    public async Task UseToolsOnALocalFunction_IsReportedOnTheAttribute()
+    {
+        Diagnostic d = await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                public double Outer(int[] ids)
+                {
+                    [{|ARK015:UseTools("decomposer")|}]
+                    double Run(int[] x, IResidualDecomposer decomposer) => 0;
+                    return 0;
+                }
+            }
+            """);
+        Assert.Equal("[UseTools] is on the local function 'Run', which the generator never reads; make it a method of a partial class deriving from InterpretabilityBench", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task LogExperimentOnALambda_IsReportedOnTheAttribute()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                public System.Func<int, int> Square = [{|ARK015:LogExperiment|}] (int x) => x * x;
+            }
+            """);
+    }
+
+    [Fact]
+    public void EveryDiagnostic_LinksToItsRowOfTheDiagnosticsTable()
+    {
+        string docs = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "experiments.md"));
+        foreach (DiagnosticDescriptor descriptor in new Arrakis.Generators.Diagnostics.UseToolsAnalyzer().SupportedDiagnostics)
+        {
+            Assert.Equal($"docs/experiments.md#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri);
+            Assert.Contains($"<a id=\"{descriptor.Id.ToLowerInvariant()}\"></a>{descriptor.Id}", docs);
+        }
+    }
+
+    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", ".."));
+
     /// <summary>Asserts the analyzer reports exactly the marked diagnostics (ID and span); returns the first.</summary>
     private static async Task<Diagnostic> AssertDiagnosticsAsync(string markup)
     {

@@ -20,7 +20,7 @@ internal static partial class GeneratorHarness
 
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
-    private static readonly ImmutableArray<MetadataReference> References =
+    internal static readonly ImmutableArray<MetadataReference> References =
     [
         .. Net100.References.All,
         MetadataReference.CreateFromFile(typeof(ToolAttribute).Assembly.Location),
@@ -34,7 +34,10 @@ internal static partial class GeneratorHarness
             "Lab",
             sources.Select(s => CSharpSyntaxTree.ParseText(s.Text, ParseOptions, ProjectDir + s.Path)),
             References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
+                // ARK000 (the generator is not running) is what the generator assembly's suppressor silences in a build;
+                // these compilations run the generator by hand (GeneratorNotRunningTests checks the suppressor itself).
+                .WithSpecificDiagnosticOptions([new KeyValuePair<string, ReportDiagnostic>("ARK000", ReportDiagnostic.Suppress)]));
 
     public static GeneratorDriver CreateDriver() => CSharpGeneratorDriver.Create(
         [new UseToolsGenerator().AsSourceGenerator()],

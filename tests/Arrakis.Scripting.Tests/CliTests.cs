@@ -19,6 +19,7 @@ public sealed class CliTests : IDisposable
     [InlineData(new[] { "run", "missing.csx" }, "Script not found: 'missing.csx'")]
     [InlineData(new[] { "run", "ok.csx", "--model", "no-such-model" }, "Unknown model 'no-such-model': not a model name nor a folder. Known models: hand-built-induction, random-gpt2")]
     [InlineData(new[] { "run", "ok.csx", "--device", "tpu" }, "Unknown device 'tpu'; expected one of: cpu, cuda, auto.")]
+    [InlineData(new[] { "run", "ok.csx", "--dtype", "int8" }, "Unknown --dtype 'int8'; expected one of: float32, bfloat16, float16.")]
     [InlineData(new[] { "run", "ok.csx", "--plugins", "no-such-folder" }, "Plugin folder 'no-such-folder' does not exist.")]
     [InlineData(new[] { "experiments", "list", "--out", "nowhere" }, "No experiment store at 'nowhere'")]
     [InlineData(new[] { "models", "nope" }, "Unknown model 'nope'. Known models:")]
@@ -41,7 +42,11 @@ public sealed class CliTests : IDisposable
         _dir.File("ok.csx", "Out.WriteLine(1);");
         var r = await Arrakis("run", "ok.csx", "--device", "cuda");
         Assert.Equal(2, r.ExitCode);
-        Assert.Contains("arrakis: error: Device 'cuda' was asked for, but TorchSharp reports no usable CUDA device.", r.Error);
+        Assert.Contains("arrakis: error: Device 'cuda' was asked for, but the libtorch loaded", r.Error);
+        // Both ways to get a GPU: an installed PyTorch with CUDA, or the CUDA TorchSharp package.
+        Assert.Contains("installed PyTorch with CUDA", r.Error);
+        Assert.Contains("--libtorch DIR", r.Error);
+        Assert.Contains("TorchSharp-cuda-linux", r.Error);
         Assert.Equal("", r.Out);
     }
 
@@ -159,6 +164,17 @@ public sealed class CliTests : IDisposable
         using var json = JsonDocument.Parse(r.Out);
         Assert.Equal(_cache, json.RootElement.GetProperty("scriptCache").GetString());
         Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("torchSharp").GetString()));
+        Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("libtorch").GetString()));
+        Assert.Equal("Bundle", json.RootElement.GetProperty("libtorchSource").GetString());
+    }
+
+    [Fact]
+    public async Task Libtorch_NamingAFolderWithoutLibtorch_IsRefused_NamingTheFolder()
+    {
+        var r = await Arrakis("info", "--libtorch", _dir.Path);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains(_dir.Path, r.Error);
+        Assert.Contains("libtorch_cpu.so", r.Error);
     }
 }
 

@@ -109,10 +109,30 @@ public sealed class ExampleScriptTests(HostFixture fixture)
         Assert.Equal(5, run.Result!["topHeads"]!.AsObject().Count);
     }
 
+    [Fact]
+    public async Task Patching_OnTheShippedGpt2MiniLanguage_PutsAtPBesideExactPatching()
+    {
+        using var dir = new TempFolder();
+        var r = await ArrakisProcess.RunAsync(dir.Path, dir.File(".cache"), null,
+            "run", Path.Combine(Repo.Scripts, "patching.csx"), "--model", "gpt2-mini-language", "--device", "cpu", "--out", "exps", "--", "16", "1");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("IOI patching on gpt2-mini-language: 16 prompts (seed 1)", r.Out);
+        Assert.Contains("exact activation patching of resid_pre [layer, pos], denoising", r.Out);
+        Assert.Contains("exact activation patching of z [layer, head], denoising", r.Out);
+        Assert.Contains("AtP (attribution patching: a first-order estimate, not a patch) of z [layer, head]", r.Out);
+        Assert.Contains("EAP (edge attribution patching", r.Out);
+
+        var result = Assert.Single(new ExperimentStore(dir.File("exps")).ReadRuns("patching")).Result!;
+        Assert.True(result["clean"]!.GetValue<double>() > 2 && result["corrupted"]!.GetValue<double>() < -2, r.Out);   // the corruption flips the answer
+        Assert.True(result["spearman"]!.GetValue<double>() >= 0.8, r.Out);
+        Assert.True(result["top5InAtpTop10"]!.GetValue<bool>(), r.Out);
+        Assert.True(result["exactForwardPasses"]!.GetValue<int>() < 2 + 16, r.Out);   // batched: fewer passes than clean + corrupted + one per head
+    }
+
     [Theory]
-    [InlineData("decomposer", "TestResidualDecomposer", "Residual stream entering layer 1 (blocks.1.hook_resid_pre) at position 49 of sequence 0")]
-    [InlineData("logit", "TestLogitAttributor", "Direct logit attribution of token 0 at position 49 (sequence 0)")]
-    [InlineData("composer", "TestAttentionComposer", "Composition of L0H0 (writer) into L1H0 (reader)")]
+    [InlineData("decomposer", "MIExperiment.TestResidualDecomposer", "Residual stream entering layer 1 (blocks.1.hook_resid_pre) at position 49 of sequence 0")]
+    [InlineData("logit", "MIExperiment.TestLogitAttributor", "Direct logit attribution of token 0 at position 49 (sequence 0)")]
+    [InlineData("composer", "MIExperiment.TestAttentionComposer", "Composition of L0H0 (writer) into L1H0 (reader)")]
     public async Task TheSeedExamples_RunThroughTheCommand_WithTheBuiltInTools(string script, string experiment, string expected)
     {
         using var dir = new TempFolder();

@@ -37,7 +37,7 @@ public sealed class UseToolsInScriptsTests(HostFixture fixture)
         var (globals, output, _) = fixture.Globals(store);
         await _host.RunFileAsync(script, globals);
         Assert.Equal("4", output.ToString().Trim());
-        var run = Assert.Single(new ExperimentStore(store).ReadRuns("CountWords"));
+        var run = Assert.Single(new ExperimentStore(store).ReadRuns("Words.CountWords"));
         Assert.Equal("words.csx", run.SourcePath);
         Assert.Equal(9, run.Line);
         Assert.Equal("counter", Assert.Single(run.Tools).Name);

@@ -36,7 +36,7 @@ var store = new Arrakis.Bench.ExperimentStore(saveDir);
 for (int i = 0; i < count; i++)
 {
     bench.Append(writer, i, WriterPayload.For(writer, i));
-    if (i == 0 && !WaitUntil(() => store.ReadRuns("Append").Count >= 2))
+    if (i == 0 && !WaitUntil(() => store.ReadRuns("WriterBench.Append").Count >= 2))
     {
         Console.Error.WriteLine("the other writer wrote nothing within 2 minutes");
         return 4;

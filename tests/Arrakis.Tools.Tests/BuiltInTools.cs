@@ -3,7 +3,7 @@ using Arrakis.Bench.Plugins;
 namespace Arrakis.Tools.Tests;
 
 /// <summary>
-/// The plugin host over the built-in folder beside this test assembly (where the three tool plugins are deployed), with
+/// The plugin host over the built-in folder beside this test assembly (where the built-in tool plugins are deployed), with
 /// no environment, configuration file or hot reload, loaded once for all tests.
 /// </summary>
 public sealed class BuiltInTools : IDisposable
@@ -29,6 +29,8 @@ public sealed class BuiltInTools : IDisposable
     public ILogitAttributor Logit(HookedTransformer model) => Bound<ILogitAttributor>("logit", model);
 
     public IAttentionComposer Composer(HookedTransformer model) => Bound<IAttentionComposer>("composer", model);
+
+    public IActivationPatcher Patching(HookedTransformer model) => Bound<IActivationPatcher>("patching", model);
 
     public void Dispose() => Host.Dispose();
 }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Arrakis.Tools.Tests;
 
-/// <summary>The three tools come from the plugin assemblies deployed beside this test host, not from this test's code.</summary>
+/// <summary>The built-in tools come from the plugin assemblies deployed beside this test host, not from this test's code.</summary>
 [Collection(ToolsCollection.Name)]
 public sealed class PluginLoadingTests(BuiltInTools tools)
 {
@@ -13,6 +13,7 @@ public sealed class PluginLoadingTests(BuiltInTools tools)
     [InlineData("Arrakis.Tools.Decomposer", "decomposer", typeof(IResidualDecomposer))]
     [InlineData("Arrakis.Tools.Logit", "logit", typeof(ILogitAttributor))]
     [InlineData("Arrakis.Tools.Composer", "composer", typeof(IAttentionComposer))]
+    [InlineData("Arrakis.Tools.Patching", "patching", typeof(IActivationPatcher))]
     public void EachTool_LoadsFromItsBuiltInPlugin_TypedByTheSharedContract(string plugin, string tool, Type contract)
     {
         PluginReport report = tools.Report[plugin] ?? throw new Xunit.Sdk.XunitException($"plugin {plugin} not found:\n{tools.Report}");

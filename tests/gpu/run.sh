@@ -13,9 +13,9 @@ set -u
 cd "$(dirname "$0")/../.."
 DEVICE=${DEVICE:-cuda}
 PYTHON=${PYTHON:-python3}
-SIZES=${SIZES:-4x256,8x1024}
-ALONE_SIZES=${ALONE_SIZES:-32x1024}
-DTYPES=${DTYPES:-float32 bfloat16}
+SIZES=${SIZES-4x256,8x1024}
+ALONE_SIZES=${ALONE_SIZES-32x1024}
+DTYPES=${DTYPES-float32 bfloat16}
 ROUNDS=${ROUNDS:-3}
 SLOW=${SLOW:-1}   # multiplies every step's time limit (the CPU dry run on a small shared machine needs ~10)
 APP=${APP:-artifacts/gpu/app}

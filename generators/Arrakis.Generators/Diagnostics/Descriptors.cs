@@ -10,6 +10,12 @@ namespace Arrakis.Generators.Diagnostics
     {
         private const string Category = "Arrakis.Bench";
 
+        /// <summary>
+        /// Where every descriptor's help link points: the diagnostics table of docs/experiments.md (one anchor per ID),
+        /// as a path relative to the repository root, which is where the documentation ships.
+        /// </summary>
+        public const string HelpLinkBase = "docs/experiments.md#";
+
         public static readonly DiagnosticDescriptor UnknownTool = Error(
             "ARK001", "Unknown tool name",
             "No tool named '{0}' is visible to this compilation{1} Use the name of a [Tool] contract (known tools: {2}).");
@@ -58,7 +64,24 @@ namespace Arrakis.Generators.Diagnostics
             "ARK012", "Unsupported experiment method",
             "Experiment method '{0}' {1}; the generated callable form cannot forward it");
 
+        public static readonly DiagnosticDescriptor InvalidToolName = Error(
+            "ARK013", "Tool name breaks the naming rule",
+            "'{0}' is not a valid tool name: tool names are case-sensitive and match [a-z][a-z0-9_-]* (a lower-case letter, then lower-case letters, digits, '_' or '-')");
+
+        public static readonly DiagnosticDescriptor InvalidHypothesisSetting = Error(
+            "ARK014", "Hypothesis test setting out of range",
+            "[TestHypothesis] {0} = {1} is out of range: it must be {2}");
+
+        public static readonly DiagnosticDescriptor AttributeOnLocalFunction = Error(
+            "ARK015", "Experiment attribute on a local function or lambda",
+            "[{0}] is on {1}, which the generator never reads; make it a method of a partial class deriving from InterpretabilityBench");
+
+        public static readonly DiagnosticDescriptor InvalidExperimentName = Error(
+            "ARK016", "Experiment name is not a valid store name",
+            "'{0}' cannot name an experiment: the name is its folder in the store, so it must not be empty, '.' or '..', or contain '/' or '\\'");
+
         private static DiagnosticDescriptor Error(string id, string title, string message) =>
-            new DiagnosticDescriptor(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+            new DiagnosticDescriptor(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+                helpLinkUri: HelpLinkBase + id.ToLowerInvariant());
     }
 }

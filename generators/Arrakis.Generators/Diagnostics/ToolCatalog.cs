@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Arrakis.Util;
 using Microsoft.CodeAnalysis;
 
 namespace Arrakis.Generators.Diagnostics
@@ -27,18 +28,8 @@ namespace Arrakis.Generators.Diagnostics
         /// <summary>The known name closest to <paramref name="name"/> by edit distance, or null when none is close.</summary>
         public string? Closest(string name)
         {
-            string? best = null;
-            int bestDistance = int.MaxValue;
-            foreach (string known in Names)
-            {
-                int distance = EditDistance(name, known);
-                if (distance < bestDistance)
-                {
-                    best = known;
-                    bestDistance = distance;
-                }
-            }
-            return bestDistance <= Math.Max(2, name.Length / 2) ? best : null;
+            string? best = NameSuggestions.Closest(name, Names, count: 1).FirstOrDefault();
+            return best is not null && NameSuggestions.Distance(name, best) <= Math.Max(2, name.Length / 2) ? best : null;
         }
 
         public static ToolCatalog Build(Compilation compilation)
@@ -72,24 +63,6 @@ namespace Arrakis.Generators.Diagnostics
                     Collect(type, contracts, publicOnly);
                 }
             }
-        }
-
-        private static int EditDistance(string a, string b)
-        {
-            var previous = new int[b.Length + 1];
-            var current = new int[b.Length + 1];
-            for (int j = 0; j <= b.Length; j++) previous[j] = j;
-            for (int i = 1; i <= a.Length; i++)
-            {
-                current[0] = i;
-                for (int j = 1; j <= b.Length; j++)
-                {
-                    int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                    current[j] = Math.Min(substitution, Math.Min(previous[j] + 1, current[j - 1] + 1));
-                }
-                (previous, current) = (current, previous);
-            }
-            return previous[b.Length];
         }
     }
 }

@@ -13,7 +13,7 @@ namespace Arrakis.Generators.UseTools
         internal static class Emitter
         {
             private const string Bench = "global::Arrakis.Bench";
-            private const string GeneratedCode =
+            private static readonly string GeneratedCode =
                 "[global::System.CodeDom.Compiler.GeneratedCode(\"" + GeneratorInfo.Name + "\", \"" + GeneratorInfo.Version + "\")]";
 
             public static string Emit(TypeExperimentsSpec group)
@@ -46,12 +46,25 @@ namespace Arrakis.Generators.UseTools
                     .Line($"/// Calls <c>{e.MethodName.TrimStart('@')}</c> with {(e.Tools.Count == 1 ? "tool" : "tools")} {tools} resolved from")
                     .Line($"/// <see cref=\"{Bench}.InterpretabilityBench.Tools\"/> on this call{Extras(e)}.")
                     .Line("/// </summary>")
-                    .Line(GeneratedCode)
-                    .Open($"{e.Accessibility} {e.ReturnType} {e.MethodName}({string.Join(", ", e.Parameters.Select(Declare))})");
+                    .Line(GeneratedCode);
+                if (e.PreferOverload) w.Line("[global::System.Runtime.CompilerServices.OverloadResolutionPriority(1)]");
+                w.Open($"{e.Accessibility} {e.ReturnType} {e.MethodName}({string.Join(", ", e.Parameters.Select(Declare))})");
 
-                foreach (ToolSpec tool in e.Tools)
+                if (e.IsRecorded)
                 {
-                    w.Line($"var {tool.ParameterName} = this.Tools.Get<{tool.ContractType}>({Literal(tool.Name)});");
+                    // A tool that cannot be resolved (its plugin failed to load) becomes a failed run with the reason.
+                    w.Line($"var __arguments = new object?[] {{ {string.Join(", ", e.Parameters.Select(p => p.Name))} }};");
+                    foreach (ToolSpec tool in e.Tools)
+                    {
+                        w.Line($"var {tool.ParameterName} = this.ResolveTool<{tool.ContractType}>({infoField}, __arguments, {Literal(tool.Name)}, log: {(e.Log ? "true" : "false")});");
+                    }
+                }
+                else
+                {
+                    foreach (ToolSpec tool in e.Tools)
+                    {
+                        w.Line($"var {tool.ParameterName} = this.Tools.Get<{tool.ContractType}>({Literal(tool.Name)});");
+                    }
                 }
 
                 string call = $"this.{e.MethodName}({string.Join(", ", e.Parameters.Select(p => p.Name).Concat(e.Tools.Select(t => t.ParameterName)))})";
@@ -65,7 +78,7 @@ namespace Arrakis.Generators.UseTools
                 w.Line($"var __call = new {Bench}.ExperimentCall(")
                     .Indent()
                     .Line($"{infoField},")
-                    .Line($"new object?[] {{ {string.Join(", ", e.Parameters.Select(p => p.Name))} }},")
+                    .Line("__arguments,")
                     .Line($"new {Bench}.ToolUse[] {{ {string.Join(", ", e.Tools.Select(t => $"new {Bench}.ToolUse({Literal(t.Name)}, {t.ParameterName})"))} }})")
                     .Outdent()
                     .Line("{")
@@ -104,7 +117,7 @@ namespace Arrakis.Generators.UseTools
                 w.Line(GeneratedCode)
                     .Line($"private static readonly {Bench}.ExperimentInfo {infoField} = new {Bench}.ExperimentInfo(")
                     .Indent()
-                    .Line($"name: {Literal(e.MethodName.TrimStart('@'))},")
+                    .Line($"name: {Literal(e.ExperimentName)},")
                     .Line($"codeVersion: {Literal(e.Source.Hash)},")
                     .Line($"sourcePath: {Literal(e.Source.FilePath)},")
                     .Line($"line: {e.Source.Line.ToString(CultureInfo.InvariantCulture)},")

@@ -83,6 +83,31 @@ namespace Arrakis.Generators.UseTools
                     emittable = false;
                 }
 
+                // Shapes a recorded run cannot keep: each reported at the token that makes it so.
+                bool recorded = FindAttribute(method, GeneratorInfo.LogExperimentAttribute) is not null
+                    || FindAttribute(method, GeneratorInfo.TestHypothesisAttribute) is not null
+                    || FindAttribute(method, GeneratorInfo.ProfileModelAttribute) is not null;
+                if (recorded && method.IsAsync && method.ReturnsVoid)
+                {
+                    SyntaxToken asyncKeyword = syntax.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.AsyncKeyword));
+                    Report(Descriptors.UnsupportedMethod, asyncKeyword.GetLocation(), method.Name,
+                        "is 'async void': its run would be recorded as finished while it still runs; return Task (or Task<T>) instead");
+                    emittable = false;
+                }
+                if (recorded && method.ReturnType.IsRefLikeType)
+                {
+                    Report(Descriptors.UnsupportedMethod, syntax.ReturnType.GetLocation(), method.Name,
+                        $"returns the ref struct '{method.ReturnType.ToDisplayString(MessageFormat)}', which a recorded run cannot keep; return an array, a Tensor or another ordinary type");
+                    emittable = false;
+                }
+                for (int p = 0; recorded && p < method.Parameters.Length; p++)
+                {
+                    if (!method.Parameters[p].Type.IsRefLikeType) continue;
+                    Report(Descriptors.UnsupportedMethod, ParameterTypeLocation(method.Parameters[p], syntax, p), method.Name,
+                        $"has the ref struct parameter '{method.Parameters[p].Name}' ({method.Parameters[p].Type.ToDisplayString(MessageFormat)}), which a recorded run cannot keep; pass an array or a Tensor");
+                    emittable = false;
+                }
+
                 // Tool names: constant, distinct, known, each received by one of the last parameters in order.
                 var names = new List<(string Name, Location Location)>();
                 foreach (ExpressionSyntax expression in ToolNameExpressions(useTools, ct))
@@ -98,6 +123,11 @@ namespace Arrakis.Generators.UseTools
                         Report(Descriptors.DuplicateTool, expression.GetLocation(), name);
                         continue;
                     }
+                    if (!IsValidToolName(name))
+                    {
+                        Report(Descriptors.InvalidToolName, expression.GetLocation(), name);
+                        emittable = false;
+                    }
                     names.Add((name, expression.GetLocation()));
                 }
                 if (names.Count == 0) emittable = false;
@@ -105,9 +135,29 @@ namespace Arrakis.Generators.UseTools
                 ImmutableArray<IParameterSymbol> parameters = method.Parameters;
                 int ordinaryCount = Math.Max(0, parameters.Length - names.Count);
                 var tools = new List<ToolSpec>();
+                bool optionalTools = false;
+
+                // When the method ends in fewer tool contracts than there are tools, and those contracts are the
+                // tools' in order with some left out, blame exactly the tools left out (not the earlier tools whose
+                // positions shifted).
+                HashSet<int>? missing = MissingToolParameters(names.Select(n => n.Name).ToList(), parameters);
+                if (missing is not null)
+                {
+                    for (int i = 0; i < names.Count; i++)
+                    {
+                        if (!missing.Contains(i)) continue;
+                        INamedTypeSymbol? contract = catalog?.Find(names[i].Name);
+                        if (catalog is not null && contract is null || !IsValidToolName(names[i].Name)) continue; // ARK001/ARK013 say it
+                        string contractName = contract?.ToDisplayString(MessageFormat) ?? $"the contract marked [Tool(\"{names[i].Name}\")]";
+                        Report(Descriptors.ToolWithoutParameter, names[i].Location, names[i].Name, contractName, method.Name);
+                    }
+                    emittable = false;
+                }
+
                 for (int i = 0; i < names.Count; i++)
                 {
                     (string name, Location nameLocation) = names[i];
+                    if (!IsValidToolName(name)) continue;
                     INamedTypeSymbol? contract = catalog?.Find(name);
                     if (catalog is not null && contract is null)
                     {
@@ -116,6 +166,7 @@ namespace Arrakis.Generators.UseTools
                         Report(Descriptors.UnknownTool, nameLocation, name, closest is null ? "." : $"; did you mean '{closest}'?", known);
                     }
                     string contractName = contract?.ToDisplayString(MessageFormat) ?? $"the contract marked [Tool(\"{name}\")]";
+                    if (missing is not null) continue;
 
                     // Tools go to the last parameters in order; with fewer parameters than tools, the first tools
                     // take them, so the message names the tools that were left out.
@@ -136,13 +187,47 @@ namespace Arrakis.Generators.UseTools
                             parameter.Name, name, contractName, parameter.Type.ToDisplayString(MessageFormat));
                     }
                     if (!parameter.Type.IsReferenceType || parameter.Type.TypeKind == TypeKind.Error) emittable = false;
+                    if (parameter.HasExplicitDefaultValue)
+                    {
+                        optionalTools = true;
+                        if (!HasOverloadPriority(model.Compilation))
+                        {
+                            Report(Descriptors.UnsupportedMethod, DefaultValueLocation(parameter, syntax, position), method.Name,
+                                $"gives the tool parameter '{parameter.Name}' a default value, which would make the callable form ambiguous without " +
+                                "System.Runtime.CompilerServices.OverloadResolutionPriorityAttribute (.NET 9, C# 13); remove the default value");
+                            emittable = false;
+                        }
+                    }
                     tools.Add(new ToolSpec(name, parameter.Type.ToDisplayString(TypeFormat), Escape(parameter.Name)));
                 }
 
                 IParameterSymbol[] ordinary = parameters.Take(ordinaryCount).ToArray();
                 if (ordinary.Any(p => p.Type.TypeKind == TypeKind.Error) || method.ReturnType.TypeKind == TypeKind.Error) emittable = false;
 
-                HypothesisSpec? hypothesis = ParseHypothesis(method, parameters, ordinaryCount, Report, ct);
+                var sampleFunctions = new List<IMethodSymbol>();
+                HypothesisSpec? hypothesis = ParseHypothesis(method, parameters, ordinaryCount, Report, ct, out bool hypothesisValid, sampleFunctions);
+                if (!hypothesisValid) emittable = false;
+
+                // The experiment's name: [LogExperiment(Name = "...")], else {Type}.{Method}.
+                string experimentName = DefaultExperimentName(method);
+                if (FindAttribute(method, GeneratorInfo.LogExperimentAttribute) is AttributeData log)
+                {
+                    foreach (KeyValuePair<string, TypedConstant> named in log.NamedArguments)
+                    {
+                        if (named.Key != "Name" || named.Value.Value is not string given) continue;
+                        if (IsValidExperimentName(given))
+                        {
+                            experimentName = given;
+                        }
+                        else
+                        {
+                            Location where = (log.ApplicationSyntaxReference?.GetSyntax(ct) as AttributeSyntax)?.ArgumentList?.Arguments
+                                .FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == "Name")?.Expression.GetLocation() ?? syntax.Identifier.GetLocation();
+                            Report(Descriptors.InvalidExperimentName, where, given);
+                            emittable = false;
+                        }
+                    }
+                }
 
                 // The callable form must not collide with a member that is already there.
                 IMethodSymbol? collision = type.GetMembers(method.Name).OfType<IMethodSymbol>().FirstOrDefault(m =>
@@ -170,11 +255,13 @@ namespace Arrakis.Generators.UseTools
                     Parameters: ordinary.Select(DescribeParameter).ToEquatableArray(),
                     Tools: tools.ToEquatableArray(),
                     Log: FindAttribute(method, GeneratorInfo.LogExperimentAttribute) is not null,
+                    ExperimentName: experimentName,
                     Hypothesis: hypothesis,
+                    PreferOverload: optionalTools,
                     Profile: FindAttribute(method, GeneratorInfo.ProfileModelAttribute) is { } profile
                         ? profile.ConstructorArguments.FirstOrDefault().Value as int? ?? 1
                         : null,
-                    Source: CaptureSource(syntax, ct));
+                    Source: CaptureSource(syntax, sampleFunctions, ct));
             }
 
             /// <summary>The name in a type's <c>[Tool("name")]</c>, or null when it is not a tool contract.</summary>
@@ -219,9 +306,12 @@ namespace Arrakis.Generators.UseTools
 
             /// <summary>
             /// Full source lines from the comment block just above the method (its doc comment) to its last line,
-            /// dedented, trailing spaces removed, joined with <c>\n</c>; hashed as the code version.
+            /// dedented, trailing spaces removed, joined with <c>\n</c> (what the store shows), and the code version: a
+            /// hash of the method's normalised syntax and that of the hypothesis sample functions it names
+            /// (<see cref="NormalisedSyntax"/>), so whitespace and comment edits keep the version and an edit of a
+            /// sample function changes it.
             /// </summary>
-            internal static SourceSpec CaptureSource(MethodDeclarationSyntax syntax, CancellationToken ct)
+            internal static SourceSpec CaptureSource(MethodDeclarationSyntax syntax, IReadOnlyList<IMethodSymbol> sampleFunctions, CancellationToken ct)
             {
                 SourceText text = syntax.SyntaxTree.GetText(ct);
                 int first = text.Lines.GetLineFromPosition(syntax.SpanStart).LineNumber;
@@ -234,8 +324,32 @@ namespace Arrakis.Generators.UseTools
                 string captured = string.Join("\n", lines.Select(l => l.Length == 0 ? l : l.Substring(indent)));
 
                 int line = text.Lines.GetLineFromPosition(syntax.Identifier.SpanStart).LineNumber + 1;
-                return new SourceSpec(captured, Hash(captured), syntax.SyntaxTree.FilePath, line);
+                var versioned = new StringBuilder(NormalisedSyntax(syntax));
+                foreach (IMethodSymbol function in sampleFunctions)
+                {
+                    foreach (SyntaxReference reference in function.DeclaringSyntaxReferences)
+                    {
+                        versioned.Append('\n').Append(NormalisedSyntax(reference.GetSyntax(ct)));
+                    }
+                }
+                return new SourceSpec(captured, Hash(versioned.ToString()), syntax.SyntaxTree.FilePath, line);
             }
+
+            /// <summary>The node's tokens separated by single spaces: no whitespace, comments or other trivia.</summary>
+            internal static string NormalisedSyntax(SyntaxNode node) =>
+                string.Join(" ", node.DescendantTokens(descendIntoTrivia: false).Select(t => t.Text));
+
+            /// <summary><c>{Type}.{Method}</c>, the type with its containing types (a script's implicit class left out).</summary>
+            internal static string DefaultExperimentName(IMethodSymbol method)
+            {
+                var parts = new List<string> { method.Name };
+                for (INamedTypeSymbol? t = method.ContainingType; t is not null && !t.IsScriptClass; t = t.ContainingType) parts.Insert(0, t.Name);
+                return string.Join(".", parts);
+            }
+
+            /// <summary>What the store accepts as an experiment (a folder) name.</summary>
+            internal static bool IsValidExperimentName(string name) =>
+                name.Trim().Length > 0 && name != "." && name != ".." && name.IndexOfAny(new[] { '/', '\\', '\0' }) < 0;
 
             internal static string Hash(string text)
             {
@@ -251,8 +365,11 @@ namespace Arrakis.Generators.UseTools
                 ImmutableArray<IParameterSymbol> parameters,
                 int ordinaryCount,
                 Action<DiagnosticDescriptor, Location, object[]> report,
-                CancellationToken ct)
+                CancellationToken ct,
+                out bool valid,
+                List<IMethodSymbol> sampleFunctions)
             {
+                valid = true;
                 AttributeData? attribute = FindAttribute(method, GeneratorInfo.TestHypothesisAttribute);
                 if (attribute is null || attribute.ConstructorArguments.Length != 2) return null;
 
@@ -267,6 +384,22 @@ namespace Arrakis.Generators.UseTools
                 var arguments = (attribute.ApplicationSyntaxReference?.GetSyntax(ct) as AttributeSyntax)?.ArgumentList?.Arguments;
                 Location ArgumentLocation(int index) =>
                     arguments is { } list && list.Count > index ? list[index].Expression.GetLocation() : Location.None;
+                Location NamedLocation(string name) =>
+                    arguments?.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)?.Expression.GetLocation() ?? Location.None;
+
+                // Welch's t-test needs two samples a side for a variance, and a significance level strictly between 0 and 1.
+                if (samples < 2)
+                {
+                    report(Descriptors.InvalidHypothesisSetting, NamedLocation("Samples"),
+                        new object[] { "Samples", samples.ToString(CultureInfo.InvariantCulture), "at least 2 (Welch's t-test needs a variance on each side)" });
+                    valid = false;
+                }
+                if (!(alpha > 0 && alpha < 1))
+                {
+                    report(Descriptors.InvalidHypothesisSetting, NamedLocation("Alpha"),
+                        new object[] { "Alpha", alpha.ToString("R", CultureInfo.InvariantCulture), "strictly between 0 and 1" });
+                    valid = false;
+                }
 
                 IParameterSymbol[] all = parameters.ToArray();
                 SampleFunctionSpec? Resolve(int index)
@@ -282,8 +415,10 @@ namespace Arrakis.Generators.UseTools
                     foreach (IMethodSymbol candidate in candidates)
                     {
                         if (candidate.ReturnType.SpecialType != SpecialType.System_Double || candidate.IsGenericMethod) continue;
-                        if (Matches(candidate, all, ordinaryCount)) return new SampleFunctionSpec(Escape(name), candidate.IsStatic, TakesTools: false);
-                        if (Matches(candidate, all, all.Length)) return new SampleFunctionSpec(Escape(name), candidate.IsStatic, TakesTools: true);
+                        bool takesTools = !Matches(candidate, all, ordinaryCount);
+                        if (takesTools && !Matches(candidate, all, all.Length)) continue;
+                        sampleFunctions.Add(candidate);
+                        return new SampleFunctionSpec(Escape(name), candidate.IsStatic, TakesTools: takesTools);
                     }
                     report(Descriptors.HypothesisFunctionWrongSignature, ArgumentLocation(index),
                         new object[] { name, ParameterList(all.Take(ordinaryCount)), ParameterList(all.Skip(ordinaryCount)) });
@@ -292,6 +427,7 @@ namespace Arrakis.Generators.UseTools
 
                 SampleFunctionSpec? nullFunction = Resolve(0);
                 SampleFunctionSpec? altFunction = Resolve(1);
+                if (!valid) return null;
                 return nullFunction is null || altFunction is null ? null : new HypothesisSpec(nullFunction, altFunction, samples, alpha);
             }
 
@@ -335,6 +471,40 @@ namespace Arrakis.Generators.UseTools
                     }
                 }
             }
+
+            /// <summary>The tool-name rule of <c>ToolAttribute.IsValidName</c>: <c>[a-z][a-z0-9_-]*</c>.</summary>
+            internal static bool IsValidToolName(string name) =>
+                name.Length > 0 && name[0] >= 'a' && name[0] <= 'z'
+                && name.All(c => (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-');
+
+            /// <summary>
+            /// The indexes of the tools whose receiving parameter is missing, when the method's trailing tool contracts
+            /// are fewer than the tools and match them in order with gaps; otherwise null (the positional checks decide).
+            /// </summary>
+            private static HashSet<int>? MissingToolParameters(List<string> names, ImmutableArray<IParameterSymbol> parameters)
+            {
+                var trailing = new List<string>();
+                for (int i = parameters.Length - 1; i >= 0 && ToolNameOf(parameters[i].Type) is string tool; i--) trailing.Insert(0, tool);
+                if (trailing.Count == 0 || trailing.Count >= names.Count) return null;
+                var missing = new HashSet<int>();
+                int t = 0;
+                for (int i = 0; i < names.Count; i++)
+                {
+                    if (t < trailing.Count && names[i] == trailing[t]) t++;
+                    else missing.Add(i);
+                }
+                return t == trailing.Count ? missing : null;
+            }
+
+            /// <summary>Whether the compilation can mark the callable form preferred (C# 13 overload resolution priority).</summary>
+            private static bool HasOverloadPriority(Compilation compilation) =>
+                compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.OverloadResolutionPriorityAttribute") is not null
+                && compilation is CSharpCompilation { LanguageVersion: >= (LanguageVersion)1300 };
+
+            private static Location DefaultValueLocation(IParameterSymbol parameter, MethodDeclarationSyntax syntax, int position) =>
+                position < syntax.ParameterList.Parameters.Count && syntax.ParameterList.Parameters[position].Default is EqualsValueClauseSyntax value
+                    ? value.Value.GetLocation()
+                    : ParameterTypeLocation(parameter, syntax, position);
 
             private static Location ParameterTypeLocation(IParameterSymbol parameter, MethodDeclarationSyntax syntax, int position) =>
                 position < syntax.ParameterList.Parameters.Count && syntax.ParameterList.Parameters[position].Type is TypeSyntax type

@@ -45,6 +45,7 @@ public sealed class PluginHost : IDisposable
     {
         Options = options ?? throw new ArgumentNullException(nameof(options));
         Registry = registry ?? new ToolRegistry();
+        Registry.FailedPlugins = () => Report.Failed.ToList();
     }
 
     /// <summary>The options the host was created with.</summary>

@@ -1,3 +1,5 @@
+using Arrakis.Util;
+
 namespace Arrakis.Bench.Tools;
 
 /// <summary>Tool-name helpers: validation messages and "did you mean" suggestions.</summary>
@@ -32,22 +34,6 @@ public static class ToolNames
         return $"No tool named '{name}'. Closest name: '{Closest(name, loaded)}'. Loaded tools: {string.Join(", ", loaded)}.";
     }
 
-    /// <summary>Levenshtein distance (insert, delete, substitute each cost 1).</summary>
-    public static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++) previous[j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var substitute = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitute, Math.Min(previous[j], current[j - 1]) + 1);
-            }
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
-    }
+    /// <summary>Levenshtein distance (insert, delete, substitute each cost 1): <see cref="NameSuggestions.Distance"/>.</summary>
+    public static int EditDistance(string a, string b) => NameSuggestions.Distance(a, b);
 }

@@ -18,7 +18,7 @@ namespace Arrakis.Bench.Tools;
 /// registry.Register&lt;IWordCount&gt;("wordcount", new MyWordCount());
 /// var result = registry.Get&lt;IWordCount&gt;("wordcount").Count("a b c", top: 2);
 /// </code></example>
-public sealed class ToolRegistry : IToolRegistry
+public sealed partial class ToolRegistry : IToolRegistry
 {
     private static readonly object CodeOwner = new();
     private readonly object _writeLock = new();
@@ -128,9 +128,21 @@ public sealed class ToolRegistry : IToolRegistry
     private static string Describe(ToolDescriptor d) =>
         d.Source == ToolDescriptor.CodeSource ? "a tool registered in code" : $"plugin '{d.Source}'";
 
-    private KeyNotFoundException NotFound(string name) => _withdrawn.TryGetValue(name, out string? why)
-        ? new($"Tool '{name}' is not available: {why}. Loaded tools: {(Names.Count == 0 ? "none" : string.Join(", ", Names))}.")
-        : new(ToolNames.NotFoundMessage(name, Names));
+    /// <summary>The plugins that failed to load, set by the <see cref="Plugins.PluginHost"/> that feeds this registry:
+    /// a missing tool's message then names them and why, rather than guessing a closest name.</summary>
+    internal Func<IReadOnlyList<Plugins.PluginReport>>? FailedPlugins { get; set; }
+
+    private KeyNotFoundException NotFound(string name)
+    {
+        // A tool withdrawn because its constructor failed on first use: say exactly that.
+        if (_withdrawn.TryGetValue(name, out string? why))
+            return new($"Tool '{name}' is not available: {why}. Loaded tools: {(Names.Count == 0 ? "none" : string.Join(", ", Names))}.");
+        IReadOnlyList<Plugins.PluginReport> failed = FailedPlugins?.Invoke() ?? [];
+        if (failed.Count == 0) return new(ToolNames.NotFoundMessage(name, Names));
+        string plugins = string.Join("; ", failed.Select(p => $"plugin '{p.Name}' ({p.Folder}) failed to load — {p.Failure}: {p.Reason}"));
+        return new($"No tool named '{name}' is loaded, and {(failed.Count == 1 ? "a plugin" : $"{failed.Count} plugins")} failed to load, " +
+                   $"which may be where it comes from: {plugins}. Loaded tools: {(Names.Count == 0 ? "none" : string.Join(", ", Names))}.");
+    }
 
     private static InvalidCastException WrongContract(Entry entry, Type requested) =>
         new($"Tool '{entry.Name}' ({entry.Descriptor.Implementation} from {entry.Descriptor.Source}) implements " +

@@ -4,8 +4,9 @@ namespace Arrakis.Native;
 
 /// <summary>
 /// Loads the native runtime when Arrakis.Core itself is first touched. Assemblies that may touch TorchSharp
-/// types before any Arrakis.Core type (every executable and test assembly) need their own one-line initializer
-/// calling <see cref="TorchNative.Ensure"/>, because this one runs only when Arrakis.Core's module is loaded.
+/// types before any Arrakis.Core type get their own initializer calling <see cref="TorchNative.Ensure"/>
+/// (<c>buildTransitive/ArrakisNativeInit.cs</c>, compiled in by the package and by the repository's
+/// Directory.Build.targets), because this one runs only when Arrakis.Core's module is loaded.
 /// </summary>
 internal static class CoreModuleInitializer
 {

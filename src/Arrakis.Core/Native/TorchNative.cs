@@ -10,8 +10,9 @@ namespace Arrakis.Native;
 /// <summary>
 /// Makes TorchSharp's native library load on Linux systems whose libstdc++ is older than the one it was
 /// built against (Debian 12: GCC 12, newest <c>GLIBCXX_3.4.30</c>; TorchSharp 0.107 needs <c>GLIBCXX_3.4.32</c>
-/// for one unused link-time anchor). Call <see cref="Ensure"/> before any TorchSharp use; every executable and
-/// test assembly does so from a one-line <c>[ModuleInitializer]</c>.
+/// for one unused link-time anchor). Call <see cref="Ensure"/> before any TorchSharp use; every assembly that
+/// references Arrakis.Core does so from the module initializer the package compiles into it
+/// (<c>buildTransitive/ArrakisNativeInit.cs</c>).
 /// </summary>
 /// <remarks>
 /// <para>What <see cref="Ensure"/> does, once per process (thread-safe, idempotent):</para>

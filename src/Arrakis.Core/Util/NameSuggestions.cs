@@ -1,7 +1,13 @@
 namespace Arrakis.Util;
 
 /// <summary>"Did you mean …?" suggestions by edit distance, for error messages that name valid choices.</summary>
+/// <remarks>The one edit distance of the project: the tool registry and the [UseTools] analyzer use it too (the
+/// generator compiles this file in, as an internal type: generators/Arrakis.Generators).</remarks>
+#if ARRAKIS_GENERATOR
+internal static class NameSuggestions
+#else
 public static class NameSuggestions
+#endif
 {
     /// <summary>The up to <paramref name="count"/> candidates closest to <paramref name="name"/> (Levenshtein distance, then ordinal).</summary>
     public static IReadOnlyList<string> Closest(string name, IEnumerable<string> candidates, int count = 3) =>

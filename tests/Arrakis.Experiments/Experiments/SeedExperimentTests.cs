@@ -47,7 +47,7 @@ public sealed class SeedExperimentTests(ShippedModels models)
             }
         }
 
-        IReadOnlyList<ExperimentRecord> runs = f.Experiment.Store.ReadRuns("TestResidualDecomposer");
+        IReadOnlyList<ExperimentRecord> runs = f.Experiment.Store.ReadRuns("MIExperiment.TestResidualDecomposer");
         Assert.Equal([0, 1, 2, 3], runs.Select(r => (int)r.Arguments!["layerIdx"]!));
         ExperimentRecord last = runs[^1];
         Assert.Equal(12 + 3 + 3, last.Result!["components"]!.AsArray().Count);
@@ -76,7 +76,7 @@ public sealed class SeedExperimentTests(ShippedModels models)
         {
             var e = Assert.Throws<InvalidOperationException>(() => f.Experiment.TestMlpBasis(0));
             Assert.Contains("attention-only", e.Message, StringComparison.OrdinalIgnoreCase);
-            Assert.Equal("failed", Assert.Single(f.Experiment.Store.ReadRuns("TestMlpBasis")).Status);
+            Assert.Equal("failed", Assert.Single(f.Experiment.Store.ReadRuns("MIExperiment.TestMlpBasis")).Status);
         }
     }
 
@@ -109,7 +109,7 @@ public sealed class SeedExperimentTests(ShippedModels models)
             Assert.Equal(attribution.Logit, directMoves.Steps[^1].LensLogit, 4);
         }
 
-        ExperimentRecord run = f.Experiment.Store.ReadRuns("TestLogitAttributor")[^1];
+        ExperimentRecord run = f.Experiment.Store.ReadRuns("MIExperiment.TestLogitAttributor")[^1];
         Assert.Equal("ok", run.Status);
         Assert.Matches("^[0-9a-f]{12}$", run.CodeVersion);
         Assert.Equal("Experiments/MIExperiment.cs", run.SourcePath);
@@ -120,9 +120,9 @@ public sealed class SeedExperimentTests(ShippedModels models)
         Assert.Equal(("logit", "Arrakis.Tools.Logit.LogitAttributor", "Arrakis.Tools.Logit"), (tool.Name, tool.Implementation, tool.Assembly));
         Assert.Equal("attn-only-2l", run.Model!.Name);
         Assert.Matches("^[0-9a-f]{64}$", run.Model.WeightsHash);
-        Assert.Equal(8, f.Experiment.ListVersions("TestLogitAttributor").Single().Runs);
+        Assert.Equal(8, f.Experiment.ListVersions("MIExperiment.TestLogitAttributor").Single().Runs);
 
-        ExperimentVersion version = f.Experiment.GetVersion("TestLogitAttributor", run.CodeVersion)!;
+        ExperimentVersion version = f.Experiment.GetVersion("MIExperiment.TestLogitAttributor", run.CodeVersion)!;
         Assert.StartsWith("/// <summary>Seed 002:", version.Source);
         Assert.Contains("public Dictionary<string, object> TestLogitAttributor(Tensor inputIds, int targetIdx, int nLayers, ILogitAttributor logit)", version.Source);
     }
@@ -156,7 +156,7 @@ public sealed class SeedExperimentTests(ShippedModels models)
             compositions.ForEach(c => c.Dispose());
         }
 
-        IReadOnlyList<ExperimentRecord> runs = f.Experiment.Store.ReadRuns("TestAttentionComposer");
+        IReadOnlyList<ExperimentRecord> runs = f.Experiment.Store.ReadRuns("MIExperiment.TestAttentionComposer");
         Assert.Equal(4, runs.Count);
         Assert.Equal(compositions[2].KComposition, (double)runs[2].Result!["head_composition"]!["kComposition"]!, 6);
         Assert.Equal([64, 16], runs[2].Result!["head_composition"]!["mergedHeadWeights"]!["W_Q"]!["$tensor"]!["shape"]!.AsArray().Select(n => (int)n!));
@@ -165,7 +165,7 @@ public sealed class SeedExperimentTests(ShippedModels models)
         // the failed run is recorded.
         var e = Assert.Throws<ArgumentException>(() => f.Experiment.TestAttentionComposer((0, 0), (0, 1), 0.5));
         Assert.Contains("head1 L0H0 cannot compose into head2 L0H1", e.Message);
-        Assert.Equal("failed", f.Experiment.Store.ReadRuns("TestAttentionComposer")[^1].Status);
+        Assert.Equal("failed", f.Experiment.Store.ReadRuns("MIExperiment.TestAttentionComposer")[^1].Status);
     }
 
     [Fact]
@@ -179,7 +179,7 @@ public sealed class SeedExperimentTests(ShippedModels models)
 
         HypothesisResult h = two.Experiment.LastRun!.Hypothesis!;
         Assert.Equal(("SeenTokenLogit", "RepeatedTokenLogit", 30, 0.05), (h.NullFunction, h.AlternativeFunction, h.Samples, h.Alpha));
-        Assert.Equal(h, Assert.Single(two.Experiment.Store.ReadRuns("RepeatedTokenLead")).Hypothesis);
+        Assert.Equal(h, Assert.Single(two.Experiment.Store.ReadRuns("MIExperiment.RepeatedTokenLead")).Hypothesis);
         // attn-only-2l: the token that followed last time gets 11.2–11.6 logits more than another word of the same sequence
         // (measured with sampler seeds 0–3: means ≈ 11.5 vs ≈ 0.3, t ≈ −23 to −30, p < 1e-22). The test asks for 5 logits.
         Assert.True(h.RejectNull, $"p = {h.P}");

@@ -117,7 +117,7 @@ public sealed class ExperimentStoreTests : IDisposable
 
         var error = Assert.Throws<ExperimentStoreException>(() => probe.Echo(1));
 
-        Assert.Contains($"'{Path.Combine(file, "experiments", "Echo")}' cannot be written", error.Message);
+        Assert.Contains($"'{Path.Combine(file, "experiments", "ProbeExperiment.Echo")}' cannot be written", error.Message);
         Assert.Equal(0, probe.Calls);
     }
 
@@ -125,7 +125,7 @@ public sealed class ExperimentStoreTests : IDisposable
     public void ReadOnlyRunsFile_FailsBeforeTheExperimentRuns_AndKeepsEveryRecord()
     {
         _probe.Echo(1);
-        string runs = Path.Combine(_f.SaveDir, "Echo", "runs.jsonl");
+        string runs = Path.Combine(_f.SaveDir, "ProbeExperiment.Echo", "runs.jsonl");
         byte[] before = File.ReadAllBytes(runs);
         using (ReadOnlyFile.Make(runs))
         {
@@ -142,7 +142,7 @@ public sealed class ExperimentStoreTests : IDisposable
         }
         Assert.Equal(before, File.ReadAllBytes(runs));
         _probe.Echo(4); // writable again: appends
-        Assert.Equal(2, _probe.Store.ReadRuns("Echo").Count);
+        Assert.Equal(2, _probe.Store.ReadRuns("ProbeExperiment.Echo").Count);
     }
 
     [Fact]
@@ -152,10 +152,10 @@ public sealed class ExperimentStoreTests : IDisposable
 
         _probe.Echo(payload);
 
-        ExperimentRecord run = Assert.Single(_probe.Store.ReadRuns("Echo"));
+        ExperimentRecord run = Assert.Single(_probe.Store.ReadRuns("ProbeExperiment.Echo"));
         Assert.Equal(typeof(Func<int>).FullName, (string?)run.Arguments!["payload"]!["$unserialisable"]!["type"]);
         Assert.Equal(payload.ToString(), (string?)run.Arguments["payload"]!["$unserialisable"]!["toString"]);
-        Assert.Contains(_f.Warnings, w => w.StartsWith("argument 'payload' of Echo of type System.Func`1[[System.Int32"));
+        Assert.Contains(_f.Warnings, w => w.StartsWith("argument 'payload' of ProbeExperiment.Echo of type System.Func`1[[System.Int32"));
         Assert.Equal(2, run.Warnings.Count); // the argument and the (same) result
     }
 
@@ -167,10 +167,10 @@ public sealed class ExperimentStoreTests : IDisposable
         _probe.Echo(large);
         _probe.Echo(tensor(new[] { 1.5f, float.NaN }));
 
-        IReadOnlyList<ExperimentRecord> runs = _probe.Store.ReadRuns("Echo");
+        IReadOnlyList<ExperimentRecord> runs = _probe.Store.ReadRuns("ProbeExperiment.Echo");
         var sidecar = runs[0].Arguments!["payload"]!["$tensor"]!;
         Assert.Equal(("Float32", "safetensors"), ((string?)sidecar["dtype"], (string?)sidecar["format"]));
-        using (var file = SafetensorsFile.Open(Path.Combine(_f.SaveDir, "Echo", (string)sidecar["sidecar"]!)))
+        using (var file = SafetensorsFile.Open(Path.Combine(_f.SaveDir, "ProbeExperiment.Echo", (string)sidecar["sidecar"]!)))
         {
             Assert.True(file.Load("tensor").eq(large).all().item<bool>());
         }
@@ -183,8 +183,8 @@ public sealed class ExperimentStoreTests : IDisposable
         Assert.Equal(3, await _probe.CountAsync(2));
         var error = Assert.Throws<InvalidOperationException>(() => _probe.Fail("on purpose"));
 
-        Assert.Equal(3, (int)Assert.Single(_probe.Store.ReadRuns("CountAsync")).Result!);
-        ExperimentRecord failed = Assert.Single(_probe.Store.ReadRuns("Fail"));
+        Assert.Equal(3, (int)Assert.Single(_probe.Store.ReadRuns("ProbeExperiment.CountAsync")).Result!);
+        ExperimentRecord failed = Assert.Single(_probe.Store.ReadRuns("ProbeExperiment.Fail"));
         Assert.Equal(("failed", "System.InvalidOperationException: on purpose"), (failed.Status, failed.Error));
         Assert.Equal("on purpose", error.Message);
     }

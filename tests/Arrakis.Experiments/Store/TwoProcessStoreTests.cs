@@ -53,7 +53,7 @@ public sealed class TwoProcessStoreTests : IDisposable
             int seen = 0;
             while (processes.Any(p => !p.HasExited))
             {
-                int now = reader.ReadRuns("Append").Count;
+                int now = reader.ReadRuns("WriterBench.Append").Count;
                 Assert.True(now >= seen, $"a read saw {now} records after one saw {seen}");
                 seen = now;
                 await Task.Delay(5);
@@ -64,7 +64,7 @@ public sealed class TwoProcessStoreTests : IDisposable
                 Assert.True(p.ExitCode == 0, $"writer exited with {p.ExitCode}: {await p.StandardError.ReadToEndAsync()}");
             }
 
-            IReadOnlyList<ExperimentRecord> runs = reader.ReadRuns("Append");
+            IReadOnlyList<ExperimentRecord> runs = reader.ReadRuns("WriterBench.Append");
             Assert.Empty(warnings);
             Assert.Equal(2 * PerWriter, runs.Count);
             Assert.Equal(runs.Count, runs.Select(r => r.RunId).Distinct().Count());
@@ -87,7 +87,7 @@ public sealed class TwoProcessStoreTests : IDisposable
             Assert.True(switches >= 2, $"the two writers' records alternate only {switches} times: they did not write at the same time");
 
             // The file itself: one whole JSON object per line, every line terminated; one source file, no temporary files left.
-            string experiment = Path.Combine(saveDir, "Append");
+            string experiment = Path.Combine(saveDir, "WriterBench.Append");
             byte[] bytes = File.ReadAllBytes(Path.Combine(experiment, "runs.jsonl"));
             Assert.Equal((byte)'\n', bytes[^1]);
             string[] lines = Encoding.UTF8.GetString(bytes).Split('\n')[..^1];

@@ -19,8 +19,8 @@ namespace Lab
 
         [global::System.CodeDom.Compiler.GeneratedCode("Arrakis.Generators", "0.1.0")]
         private static readonly global::Arrakis.Bench.ExperimentInfo __arrakis_TestLogitAttributor_1 = new global::Arrakis.Bench.ExperimentInfo(
-            name: "TestLogitAttributor",
-            codeVersion: "d515cc138a33",
+            name: "MIExperiment.TestLogitAttributor",
+            codeVersion: "da8effc21554",
             sourcePath: "Seeds.cs",
             line: 22,
             parameterNames: new string[] { "inputIds", "targetIdx", "nLayers" },
@@ -41,10 +41,11 @@ namespace Lab
         [global::System.CodeDom.Compiler.GeneratedCode("Arrakis.Generators", "0.1.0")]
         public global::System.Collections.Generic.Dictionary<string, double[]> TestLogitAttributor(int[] inputIds, int targetIdx, int nLayers)
         {
-            var logit = this.Tools.Get<global::Lab.Tools.ILogitAttributor>("logit");
+            var __arguments = new object?[] { inputIds, targetIdx, nLayers };
+            var logit = this.ResolveTool<global::Lab.Tools.ILogitAttributor>(__arrakis_TestLogitAttributor_1, __arguments, "logit", log: true);
             var __call = new global::Arrakis.Bench.ExperimentCall(
                 __arrakis_TestLogitAttributor_1,
-                new object?[] { inputIds, targetIdx, nLayers },
+                __arguments,
                 new global::Arrakis.Bench.ToolUse[] { new global::Arrakis.Bench.ToolUse("logit", logit) })
             {
                 Log = true,

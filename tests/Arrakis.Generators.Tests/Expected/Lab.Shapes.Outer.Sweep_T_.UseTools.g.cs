@@ -22,8 +22,8 @@ namespace Lab.Shapes
 
             [global::System.CodeDom.Compiler.GeneratedCode("Arrakis.Generators", "0.1.0")]
             private static readonly global::Arrakis.Bench.ExperimentInfo __arrakis_Touch_1 = new global::Arrakis.Bench.ExperimentInfo(
-                name: "Touch",
-                codeVersion: "e70ca0d94d44",
+                name: "Outer.Sweep.Touch",
+                codeVersion: "7bb6fa4f178f",
                 sourcePath: "Sweeps/Shapes.cs",
                 line: 21,
                 parameterNames: new string[] { "class" },
@@ -42,10 +42,11 @@ namespace Lab.Shapes
             [global::System.CodeDom.Compiler.GeneratedCode("Arrakis.Generators", "0.1.0")]
             public global::System.Threading.Tasks.Task Touch(int @class)
             {
-                var decomposer = this.Tools.Get<global::Lab.Tools.IResidualDecomposer>("decomposer");
+                var __arguments = new object?[] { @class };
+                var decomposer = this.ResolveTool<global::Lab.Tools.IResidualDecomposer>(__arrakis_Touch_1, __arguments, "decomposer", log: true);
                 var __call = new global::Arrakis.Bench.ExperimentCall(
                     __arrakis_Touch_1,
-                    new object?[] { @class },
+                    __arguments,
                     new global::Arrakis.Bench.ToolUse[] { new global::Arrakis.Bench.ToolUse("decomposer", decomposer) })
                 {
                     Log = true,
@@ -55,8 +56,8 @@ namespace Lab.Shapes
 
             [global::System.CodeDom.Compiler.GeneratedCode("Arrakis.Generators", "0.1.0")]
             private static readonly global::Arrakis.Bench.ExperimentInfo __arrakis_Forget_2 = new global::Arrakis.Bench.ExperimentInfo(
-                name: "Forget",
-                codeVersion: "ec4cb019058d",
+                name: "Outer.Sweep.Forget",
+                codeVersion: "3cb379645685",
                 sourcePath: "Sweeps/Shapes.cs",
                 line: 29,
                 parameterNames: new string[] { "scale", "mode", "name" },
@@ -72,12 +73,14 @@ namespace Lab.Shapes
             /// <see cref="global::Arrakis.Bench.InterpretabilityBench.Tools"/> on this call; profiles the model ([ProfileModel]).
             /// </summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Arrakis.Generators", "0.1.0")]
+            [global::System.Runtime.CompilerServices.OverloadResolutionPriority(1)]
             public void Forget(double scale = 0.5D, global::Lab.Shapes.Mode mode = (global::Lab.Shapes.Mode)(3), string name = "a\"b")
             {
-                var decomposer = this.Tools.Get<global::Lab.Tools.IResidualDecomposer>("decomposer");
+                var __arguments = new object?[] { scale, mode, name };
+                var decomposer = this.ResolveTool<global::Lab.Tools.IResidualDecomposer>(__arrakis_Forget_2, __arguments, "decomposer", log: false);
                 var __call = new global::Arrakis.Bench.ExperimentCall(
                     __arrakis_Forget_2,
-                    new object?[] { scale, mode, name },
+                    __arguments,
                     new global::Arrakis.Bench.ToolUse[] { new global::Arrakis.Bench.ToolUse("decomposer", decomposer) })
                 {
                     Log = false,
@@ -88,8 +91,8 @@ namespace Lab.Shapes
 
             [global::System.CodeDom.Compiler.GeneratedCode("Arrakis.Generators", "0.1.0")]
             private static readonly global::Arrakis.Bench.ExperimentInfo __arrakis_Count_3 = new global::Arrakis.Bench.ExperimentInfo(
-                name: "Count",
-                codeVersion: "089bd8165790",
+                name: "Outer.Sweep.Count",
+                codeVersion: "d988cfd01ba7",
                 sourcePath: "Sweeps/Shapes.cs",
                 line: 34,
                 parameterNames: new string[] { "threshold", "price" },
@@ -102,12 +105,14 @@ namespace Lab.Shapes
             /// <see cref="global::Arrakis.Bench.InterpretabilityBench.Tools"/> on this call; records the run in the experiment store ([LogExperiment]).
             /// </summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Arrakis.Generators", "0.1.0")]
+            [global::System.Runtime.CompilerServices.OverloadResolutionPriority(1)]
             internal global::System.Threading.Tasks.ValueTask<int> Count(float threshold = 1.5F, decimal price = 2.25M)
             {
-                var logit = this.Tools.Get<global::Lab.Tools.ILogitAttributor>("logit");
+                var __arguments = new object?[] { threshold, price };
+                var logit = this.ResolveTool<global::Lab.Tools.ILogitAttributor>(__arrakis_Count_3, __arguments, "logit", log: true);
                 var __call = new global::Arrakis.Bench.ExperimentCall(
                     __arrakis_Count_3,
-                    new object?[] { threshold, price },
+                    __arguments,
                     new global::Arrakis.Bench.ToolUse[] { new global::Arrakis.Bench.ToolUse("logit", logit) })
                 {
                     Log = true,
@@ -117,8 +122,8 @@ namespace Lab.Shapes
 
             [global::System.CodeDom.Compiler.GeneratedCode("Arrakis.Generators", "0.1.0")]
             private static readonly global::Arrakis.Bench.ExperimentInfo __arrakis_LogitDiff_4 = new global::Arrakis.Bench.ExperimentInfo(
-                name: "LogitDiff",
-                codeVersion: "a8638457037a",
+                name: "Outer.Sweep.LogitDiff",
+                codeVersion: "df3ff236cb16",
                 sourcePath: "Sweeps/Shapes.cs",
                 line: 37,
                 parameterNames: new string[] { "target" },
@@ -133,10 +138,11 @@ namespace Lab.Shapes
             [global::System.CodeDom.Compiler.GeneratedCode("Arrakis.Generators", "0.1.0")]
             public double LogitDiff(int target)
             {
-                var logit = this.Tools.Get<global::Lab.Tools.ILogitAttributor>("logit");
+                var __arguments = new object?[] { target };
+                var logit = this.ResolveTool<global::Lab.Tools.ILogitAttributor>(__arrakis_LogitDiff_4, __arguments, "logit", log: true);
                 var __call = new global::Arrakis.Bench.ExperimentCall(
                     __arrakis_LogitDiff_4,
-                    new object?[] { target },
+                    __arguments,
                     new global::Arrakis.Bench.ToolUse[] { new global::Arrakis.Bench.ToolUse("logit", logit) })
                 {
                     Log = true,

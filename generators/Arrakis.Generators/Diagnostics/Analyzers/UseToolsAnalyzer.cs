@@ -31,7 +31,11 @@ namespace Arrakis.Generators.Diagnostics
             Descriptors.HypothesisFunctionWrongSignature,
             Descriptors.GeneratedMemberCollides,
             Descriptors.AttributeWithoutUseTools,
-            Descriptors.UnsupportedMethod);
+            Descriptors.UnsupportedMethod,
+            Descriptors.InvalidToolName,
+            Descriptors.InvalidHypothesisSetting,
+            Descriptors.AttributeOnLocalFunction,
+            Descriptors.InvalidExperimentName);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -41,7 +45,33 @@ namespace Arrakis.Generators.Diagnostics
             {
                 var catalog = new Lazy<ToolCatalog>(() => ToolCatalog.Build(start.Compilation), LazyThreadSafetyMode.ExecutionAndPublication);
                 start.RegisterSyntaxNodeAction(node => Analyze(node, catalog), SyntaxKind.MethodDeclaration);
+                start.RegisterSyntaxNodeAction(AnalyzeLocal,
+                    SyntaxKind.LocalFunctionStatement, SyntaxKind.ParenthesizedLambdaExpression, SyntaxKind.SimpleLambdaExpression);
             });
+        }
+
+        /// <summary>[UseTools] and the experiment attributes on a local function or a lambda: nothing reads them there.</summary>
+        private static void AnalyzeLocal(SyntaxNodeAnalysisContext context)
+        {
+            SyntaxList<AttributeListSyntax> lists = context.Node switch
+            {
+                LocalFunctionStatementSyntax local => local.AttributeLists,
+                LambdaExpressionSyntax lambda => lambda.AttributeLists,
+                _ => default,
+            };
+            if (lists.Count == 0) return;
+            string what = context.Node is LocalFunctionStatementSyntax f ? $"the local function '{f.Identifier.ValueText}'" : "a lambda";
+            foreach (AttributeSyntax attribute in lists.SelectMany(l => l.Attributes))
+            {
+                if (context.SemanticModel.GetSymbolInfo(attribute, context.CancellationToken).Symbol is not IMethodSymbol constructor) continue;
+                string? name = constructor.ContainingType.ToDisplayString();
+                if (name is GeneratorInfo.UseToolsAttribute or GeneratorInfo.LogExperimentAttribute
+                    or GeneratorInfo.TestHypothesisAttribute or GeneratorInfo.ProfileModelAttribute)
+                {
+                    string shortName = constructor.ContainingType.Name.Substring(0, constructor.ContainingType.Name.Length - "Attribute".Length);
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.AttributeOnLocalFunction, attribute.GetLocation(), shortName, what));
+                }
+            }
         }
 
         private static void Analyze(SyntaxNodeAnalysisContext context, Lazy<ToolCatalog> catalog)

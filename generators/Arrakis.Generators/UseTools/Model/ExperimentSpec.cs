@@ -12,7 +12,10 @@ namespace Arrakis.Generators.UseTools.Model
     /// <param name="Parameters">The ordinary parameters, which the callable form keeps.</param>
     /// <param name="Tools">The tools, in <c>[UseTools]</c> order, each received by one of the method's last parameters.</param>
     /// <param name="Log">Whether <c>[LogExperiment]</c> is present.</param>
+    /// <param name="ExperimentName">The experiment's name in the store: <c>[LogExperiment(Name = …)]</c> or <c>{Type}.{Method}</c>.</param>
     /// <param name="Hypothesis">The <c>[TestHypothesis]</c> settings, if present and valid.</param>
+    /// <param name="PreferOverload">Whether the callable form is marked preferred in overload resolution (a tool
+    /// parameter has a default value, so a call that omits optional arguments would match both forms).</param>
     /// <param name="Profile">The <c>[ProfileModel]</c> granularity (the <c>Granularity</c> flags' value), if present.</param>
     /// <param name="Source">The captured source and its hash (the code version).</param>
     internal sealed record ExperimentSpec(
@@ -25,7 +28,9 @@ namespace Arrakis.Generators.UseTools.Model
         EquatableArray<ParameterSpec> Parameters,
         EquatableArray<ToolSpec> Tools,
         bool Log,
+        string ExperimentName,
         HypothesisSpec? Hypothesis,
+        bool PreferOverload,
         int? Profile,
         SourceSpec Source)
     {
