@@ -29,7 +29,7 @@ namespace Arrakis.Bench;
 /// </remarks>
 public class InterpretabilityBench
 {
-    private readonly BenchTools _tools;
+    private readonly global::Arrakis.Bench.Tools.ModelBoundTools _tools;
     private ModelRecord? _modelRecord;
     private ExperimentRecord? _lastRun;
 
@@ -44,7 +44,7 @@ public class InterpretabilityBench
         Model = model;
         Warn = warn ?? (message => Console.Error.WriteLine($"arrakis: warning: {message}"));
         Store = new ExperimentStore(saveDir, Warn);
-        _tools = new BenchTools(tools, model);
+        _tools = global::Arrakis.Bench.Tools.ModelBoundTools.Over(tools, model); // a script's Tools are unwrapped, not bound twice
     }
 
     /// <summary>The model experiments run against.</summary>
@@ -54,7 +54,7 @@ public class InterpretabilityBench
     /// The tools: those added with <see cref="AddTool{TContract}"/>, then the registry's. A tool that implements
     /// <see cref="IModelTool"/> (the built-in decomposer, logit attributor and composer) comes bound to <see cref="Model"/>.
     /// </summary>
-    public IToolRegistry Tools => _tools;
+    public global::Arrakis.Bench.Tools.ModelBoundTools Tools => _tools;
 
     /// <summary>The experiment store (<c>{saveDir}/{experiment}/</c>).</summary>
     public ExperimentStore Store { get; }

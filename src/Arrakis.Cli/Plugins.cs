@@ -7,9 +7,14 @@ namespace Arrakis.Cli;
 /// <summary>The plugin host as the commands use it: folders from <c>--plugins</c>, the environment, plugins.json and the built-in folder.</summary>
 internal static class Plugins
 {
-    /// <summary>Checks the <c>--plugins</c> folders (a missing one is bad input), then loads every plugin; failures become warnings.</summary>
+    /// <summary>
+    /// Checks the <c>--plugins</c> folders (a missing one is bad input), then loads every plugin; failures become
+    /// warnings. With <paramref name="warn"/>, every later change that fails (a hot reload that cannot load, a deleted
+    /// assembly, a tool whose constructor throws on first use) is printed on <paramref name="error"/> (default:
+    /// standard error) when it happens, so a running script or REPL hears of it.
+    /// </summary>
     /// <exception cref="CliException">A <c>--plugins</c> folder does not exist or is a file.</exception>
-    public static PluginHost Load(IReadOnlyList<string> folders, bool warn = true)
+    public static PluginHost Load(IReadOnlyList<string> folders, bool warn = true, TextWriter? error = null)
     {
         foreach (string folder in folders)
         {
@@ -23,8 +28,19 @@ internal static class Plugins
         var report = host.Load();
         if (warn)
         {
+            error ??= Console.Error;
             foreach (var failed in report.Failed)
-                Console.Error.WriteLine($"arrakis: warning: plugin {failed.Name} ({failed.Folder}) did not load — {failed.Failure}: {failed.Reason}");
+                error.WriteLine($"arrakis: warning: plugin {failed.Name} ({failed.Folder}) did not load — {failed.Failure}: {failed.Reason}");
+            host.PluginChanged += (_, changed) =>
+            {
+                if (changed.Failure is null)
+                {
+                    error.WriteLine($"arrakis: plugin {changed.Name} reloaded: {changed.Version} serves [{string.Join(", ", changed.Tools.Select(t => t.Name))}]");
+                    return;
+                }
+                string state = changed.Status == PluginStatus.ServingPreviousVersion ? $"still serving {changed.Version}" : "its tools are withdrawn";
+                error.WriteLine($"arrakis: warning: plugin {changed.Name} changed and failed ({state}) — {changed.Failure}: {changed.Reason}");
+            };
         }
         return host;
     }

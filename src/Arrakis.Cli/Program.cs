@@ -2,7 +2,10 @@ using System.CommandLine;
 using Arrakis.Cli;
 using Arrakis.Cli.Commands;
 
-return await Cli.RunAsync(args);
+ExitWatch.Start();
+int exitCode = await Cli.RunAsync(args);
+ExitWatch.Finished();
+return exitCode;
 
 namespace Arrakis.Cli
 {

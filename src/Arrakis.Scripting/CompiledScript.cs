@@ -26,6 +26,9 @@ public sealed class CompiledScript
 
     internal byte[] Image { get; }
 
+    /// <summary>Whether the script has executable code (a script of only <c>using</c>s and comments has none).</summary>
+    public bool HasCode => Image.Length > 0;
+
     internal byte[]? Pdb { get; }
 
     internal string EntryType { get; }

@@ -16,6 +16,7 @@ public sealed class ReplSession : IDisposable
     private object? _previous; // Script<object> of the last successful submission (kept as object: no compiler types here)
     private object?[] _states = new object?[8];
     private int _count;
+    private readonly List<string> _history = [];
 
     /// <summary>A session over <paramref name="globals"/>; <paramref name="baseDirectory"/> anchors <c>#load</c> and <c>#r</c>.</summary>
     public ReplSession(ScriptHost host, ScriptGlobals globals, string? baseDirectory = null)
@@ -29,6 +30,9 @@ public sealed class ReplSession : IDisposable
 
     /// <summary>The globals every submission sees.</summary>
     public ScriptGlobals Globals { get; }
+
+    /// <summary>The code of every submission that ran without error since the last reset, in order (what <c>#restart</c> saves).</summary>
+    public IReadOnlyList<string> History => _history;
 
     /// <summary>How many submissions have run in this session (since the last reset).</summary>
     public int Submissions => _count;
@@ -44,14 +48,24 @@ public sealed class ReplSession : IDisposable
         var output = await ScriptCompiler.CompileAsync(code, _path, _host.Options,
             (Microsoft.CodeAnalysis.Scripting.Script<object>?)_previous, ct).ConfigureAwait(false);
         ScriptLoadContext.LoadDirectiveReferences(output.DirectiveReferences);
+        if (!output.HasCode)
+        {
+            // Only usings, comments or #r: Roslyn emits no assembly and allocates no submission slot, but the chain
+            // keeps the submission, so its usings and references hold for the next ones.
+            _previous = output.Script;
+            _count++;
+            _history.Add(code);
+            return null;
+        }
         Assembly assembly = _context.LoadSubmission(output.Image, output.Pdb);
         var factory = ScriptHost.Factory(assembly, output.EntryType, output.EntryMethod);
-        int slot = _count + 1;
+        int slot = _count + 1; // at most this: code-free submissions take no slot
         if (_states.Length <= slot) Array.Resize(ref _states, _states.Length * 2);
         var states = _states;
         object? value = await _host.RunOnOwnThreadAsync(() => factory(states!), Globals, ct).ConfigureAwait(false);
         _previous = output.Script;
         _count++;
+        _history.Add(code);
         return value;
     }
 
@@ -63,6 +77,7 @@ public sealed class ReplSession : IDisposable
     {
         _previous = null;
         _count = 0;
+        _history.Clear();
         _states = new object?[8];
         _states[0] = Globals;
         _context.Unload();

@@ -48,7 +48,13 @@ internal static class ScriptCompiler
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, MetadataReference> ExtraReferences = new(StringComparer.Ordinal);
 
-    public sealed record Output(byte[] Image, byte[] Pdb, string EntryType, string EntryMethod, List<string> DirectiveReferences, Script<object> Script);
+    /// <summary>A compiled script or submission. <see cref="Image"/> is empty when it has no executable code (only
+    /// <c>using</c>s, comments or <c>#r</c>): Roslyn emits no assembly for it, and there is nothing to load or run.</summary>
+    public sealed record Output(byte[] Image, byte[] Pdb, string EntryType, string EntryMethod, List<string> DirectiveReferences, Script<object> Script)
+    {
+        /// <summary>Whether there is an assembly to load and run.</summary>
+        public bool HasCode => Image.Length > 0;
+    }
 
     public static ScriptOptions Options(string path, ScriptHostOptions host)
     {
@@ -106,9 +112,10 @@ internal static class ScriptCompiler
             Mark("analyzer");
         }
         if (errors.Count > 0) throw new ScriptCompilationException(Describe(errors));
-        IMethodSymbol entry = compilation.GetEntryPoint(ct) ?? throw new InvalidOperationException("The script compilation has no entry point.");
         var directiveReferences = compilation.DirectiveReferences.OfType<PortableExecutableReference>()
             .Select(r => r.FilePath).OfType<string>().ToList();
+        if (pe.Length == 0) return new Output([], [], "", "", directiveReferences, script); // no executable code: nothing emitted
+        IMethodSymbol entry = compilation.GetEntryPoint(ct) ?? throw new InvalidOperationException("The script compilation has no entry point.");
         return new Output(pe.ToArray(), pdb.ToArray(), entry.ContainingType.MetadataName, entry.MetadataName, directiveReferences, script);
     }
 

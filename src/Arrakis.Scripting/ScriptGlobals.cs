@@ -31,6 +31,7 @@ public class ScriptGlobals
     /// <param name="output">Where <see cref="Out"/> writes; default: standard output.</param>
     /// <param name="progress">Progress reporting; default: none.</param>
     /// <param name="modelName">The model's name as asked for (for messages).</param>
+    /// <param name="pluginReport">The plugin host's current load report (<c>Tools.Report</c>); null without a plugin host.</param>
     public ScriptGlobals(
         Func<HookedTransformer> model,
         Func<ArrakisTokenizer?>? tokenizer = null,
@@ -39,13 +40,14 @@ public class ScriptGlobals
         string outDir = "experiments",
         TextWriter? output = null,
         IScriptProgress? progress = null,
-        string? modelName = null)
+        string? modelName = null,
+        Func<Arrakis.Bench.Plugins.PluginLoadReport>? pluginReport = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = new Lazy<HookedTransformer>(model, LazyThreadSafetyMode.ExecutionAndPublication);
         _tokenizer = new Lazy<ArrakisTokenizer?>(tokenizer ?? (() => Model.Tokenizer), LazyThreadSafetyMode.ExecutionAndPublication);
         // Model tools (the built-in decomposer, logit, composer) come bound to Model; the model loads on such a lookup only.
-        Tools = new Arrakis.Bench.Tools.ModelBoundTools(tools ?? EmptyToolRegistry.Instance, () => Model);
+        Tools = new Arrakis.Bench.Tools.ModelBoundTools(tools, () => Model, pluginReport);
         Args = args ?? [];
         OutDir = outDir;
         Out = output ?? Console.Out;
@@ -67,9 +69,10 @@ public class ScriptGlobals
 
     /// <summary>
     /// The tools: <c>Tools.Get&lt;IResidualDecomposer&gt;("decomposer")</c>, or <c>Tools.Get("decomposer")</c>. A tool that
-    /// works on a model (<see cref="IModelTool"/>) comes bound to <see cref="Model"/>.
+    /// works on a model (<see cref="IModelTool"/>) comes bound to <see cref="Model"/>; <c>Tools.For(other)</c> binds
+    /// them to another model; <c>Tools.Report</c> is the plugin load report as it is now (reload failures included).
     /// </summary>
-    public IToolRegistry Tools { get; }
+    public Arrakis.Bench.Tools.ModelBoundTools Tools { get; }
 
     /// <summary>
     /// A bench over <see cref="Model"/> and <see cref="Tools"/>, saving under <see cref="OutDir"/>; records top-level
@@ -117,23 +120,4 @@ public class ScriptGlobals
     {
         if (Volatile.Read(ref _cancellation).IsCancellationRequested) Volatile.Write(ref _cancellation, new CancellationTokenSource());
     }
-}
-
-/// <summary>A registry with no tools (scripts run without a plugin folder).</summary>
-public sealed class EmptyToolRegistry : IToolRegistry
-{
-    /// <summary>The instance.</summary>
-    public static readonly EmptyToolRegistry Instance = new();
-
-    private EmptyToolRegistry() { }
-
-    /// <inheritdoc />
-    public IReadOnlyList<string> Names => [];
-
-    /// <inheritdoc />
-    public TContract Get<TContract>(string name) where TContract : class => (TContract)Get(name);
-
-    /// <inheritdoc />
-    public object Get(string name) => throw new KeyNotFoundException(
-        $"No tool named '{name}' is loaded (loaded: none). Load plugins with --plugins DIR.");
 }

@@ -20,6 +20,7 @@ namespace Arrakis.Scripting;
 public sealed class ScriptHost
 {
     private string? _hostVersion;
+    private readonly List<AbandonedRun> _abandoned = [];
 
     /// <summary>A host with <paramref name="options"/> (defaults when null).</summary>
     public ScriptHost(ScriptHostOptions? options = null)
@@ -30,6 +31,22 @@ public sealed class ScriptHost
 
     /// <summary>The options.</summary>
     public ScriptHostOptions Options { get; }
+
+    /// <summary>
+    /// Cancelled runs that ignored <see cref="ScriptGlobals.Cancellation"/> past the grace period and are still running
+    /// on their threads (each keeps a core busy; .NET cannot stop a thread, only ending the process does).
+    /// </summary>
+    public IReadOnlyList<AbandonedRun> AbandonedRuns
+    {
+        get
+        {
+            lock (_abandoned)
+            {
+                _abandoned.RemoveAll(r => !r.IsRunning);
+                return _abandoned.ToArray();
+            }
+        }
+    }
 
     internal ScriptCache? Cache { get; }
 
@@ -100,6 +117,7 @@ public sealed class ScriptHost
         long start = Stopwatch.GetTimestamp();
         globals.AttachScript(script.Path, script.Source);
         ScriptLoadContext.LoadDirectiveReferences(script.DirectiveReferences);
+        if (!script.HasCode) return new ScriptRunResult(null, Stopwatch.GetElapsedTime(start), new WeakReference(null));
         var context = new ScriptLoadContext(Path.GetFileName(script.Path), script.DirectiveReferences);
         var unload = new WeakReference(context);
         bool abandoned = false;
@@ -135,6 +153,7 @@ public sealed class ScriptHost
     internal async Task<object?> RunOnOwnThreadAsync(Func<Task<object>> start, ScriptGlobals globals, CancellationToken ct)
     {
         globals.BeginRun();
+        using var guard = new NativeMemoryGuard(Options.CollectAfterGrowth);
         var done = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
@@ -162,6 +181,7 @@ public sealed class ScriptHost
             if (await Task.WhenAny(done.Task, cancelled.Task).ConfigureAwait(false) != done.Task
                 && await Task.WhenAny(done.Task, Task.Delay(Options.CancellationGrace, CancellationToken.None)).ConfigureAwait(false) != done.Task)
             {
+                lock (_abandoned) _abandoned.Add(new AbandonedRun(thread, DateTimeOffset.Now));
                 throw new ScriptCanceledException(abandoned: true);
             }
         }
@@ -213,6 +233,24 @@ public sealed class ScriptHost
             yield return name.FullName;
         yield return "Arrakis.Generators=" + Assembly.Load("Arrakis.Generators").ManifestModule.ModuleVersionId;
     }
+}
+
+/// <summary>A cancelled run still running on its thread (<see cref="ScriptHost.AbandonedRuns"/>).</summary>
+public sealed class AbandonedRun
+{
+    private readonly Thread _thread;
+
+    internal AbandonedRun(Thread thread, DateTimeOffset since)
+    {
+        _thread = thread;
+        Since = since;
+    }
+
+    /// <summary>When it was abandoned.</summary>
+    public DateTimeOffset Since { get; }
+
+    /// <summary>Whether its thread is still running.</summary>
+    public bool IsRunning => _thread.IsAlive;
 }
 
 /// <summary>The outcome of a script run.</summary>

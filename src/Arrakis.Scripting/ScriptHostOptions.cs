@@ -31,6 +31,13 @@ public sealed class ScriptHostOptions
     /// <summary>How long a cancelled script may take to stop before it is abandoned (default: 2 s).</summary>
     public TimeSpan CancellationGrace { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// While a script or submission runs, a full garbage collection runs whenever the process's resident memory has
+    /// grown by this many bytes since the last one, freeing the native memory of tensors the script can no longer
+    /// reach (see <see cref="NativeMemoryGuard"/>; default 256 MB; 0 turns it off).
+    /// </summary>
+    public long CollectAfterGrowth { get; set; } = 256L << 20;
+
     /// <summary>The stack size of the thread a script runs on (default: 16 MB).</summary>
     public int StackSize { get; set; } = 16 * 1024 * 1024;
 }

@@ -64,13 +64,13 @@ public sealed record LogitAttributionResult(
         foreach (var s in Sources.OrderByDescending(s => Math.Abs(s.Value)).Take(rows)) sources.Row(s.Position, s.Token, s.Value);
         text.Append(sources.Render("Per source token (Σ over heads of attention weight × value path; sums to the heads' total):"));
 
-        var split = new Table("head", "#total", "#top source", "#its share");
+        var split = new Table("head", "#total", "#top source", "#from that source");
         foreach (var h in Heads.OrderByDescending(h => Math.Abs(h.Total)).Take(Math.Min(rows, 5)))
         {
             int top = Enumerable.Range(0, h.PerSource.Count).MaxBy(i => Math.Abs(h.PerSource[i]));
             split.Row(h.Head.ToString(), h.Total, top, h.PerSource[top]);
         }
-        text.Append(split.Render("Heads by |attribution|, with the source position they draw most from:"));
+        text.Append(split.Render("Heads by |attribution|, with the source position they draw most from and the attribution through it (not a share: sources can cancel):"));
 
         if (GradientTimesEmbedding is { } approx)
         {

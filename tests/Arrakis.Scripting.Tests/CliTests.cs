@@ -23,6 +23,8 @@ public sealed class CliTests : IDisposable
     [InlineData(new[] { "run", "ok.csx", "--plugins", "no-such-folder" }, "Plugin folder 'no-such-folder' does not exist.")]
     [InlineData(new[] { "experiments", "list", "--out", "nowhere" }, "No experiment store at 'nowhere'")]
     [InlineData(new[] { "models", "nope" }, "Unknown model 'nope'. Known models:")]
+    [InlineData(new[] { "train", "--task", "induction", "--out", "t", "--threads", "0" }, "--threads must be at least 1.")]
+    [InlineData(new[] { "train", "--task", "induction", "--out", "t", "--resume" }, "--resume: ")]
     public async Task BadInput_IsOneClearLine_WithoutAStackTrace(string[] args, string message)
     {
         _dir.File("ok.csx", "Out.WriteLine(1);");
@@ -46,6 +48,22 @@ public sealed class CliTests : IDisposable
         Assert.Contains("--libtorch DIR", r.Error);
         Assert.Contains("TorchSharp-cuda-linux", r.Error);
         Assert.Equal("", r.Out);
+    }
+
+    [Fact]
+    public async Task EnvironmentExitFromAScript_IsNotSilent_NamingTheCallerAndTheCode()
+    {
+        _dir.File("quits.csx", "static void Leave() => Environment.Exit(7);\nOut.WriteLine(\"before\");\nLeave();\nOut.WriteLine(\"after\");\n");
+        var r = await Arrakis("run", "quits.csx");
+        Assert.Equal(7, r.ExitCode);
+        Assert.Contains("before", r.Out);
+        Assert.DoesNotContain("after", r.Out);
+        Assert.Matches(@"arrakis: Environment\.Exit\(7\) was called by .*Leave", r.Error);
+
+        _dir.File("fine.csx", "Out.WriteLine(\"fine\");");
+        var fine = await Arrakis("run", "fine.csx");
+        Assert.Equal(0, fine.ExitCode);
+        Assert.DoesNotContain("Environment.Exit", fine.Error); // a normal end says nothing
     }
 
     [Fact]
@@ -200,4 +218,49 @@ public sealed class ExperimentsCliTests : IDisposable
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("arrakis: error: No source for sum@000000000000", bad.Error);
     }
+
+    [Fact]
+    public async Task DamagedLines_AreWarnedOnceByShow_AndFailVerifyAndStrictShow_NamingFileAndLine()
+    {
+        string cache = _dir.File(".cache");
+        var store = new Arrakis.Bench.ExperimentStore(_dir.File("experiments"));
+        var info = new Arrakis.Bench.ExperimentInfo("probe", "aaaaaaaaaaaa", "probe.csx", 1, [], "src");
+        store.Append(info, new Arrakis.Bench.ExperimentRecord { RunId = "r1", Experiment = "probe", CodeVersion = "aaaaaaaaaaaa" });
+        store.Append(new Arrakis.Bench.ExperimentInfo("clean", "aaaaaaaaaaaa", "probe.csx", 1, [], "src"),
+            new Arrakis.Bench.ExperimentRecord { RunId = "c1", Experiment = "clean", CodeVersion = "aaaaaaaaaaaa" });
+        string runs = Path.Combine(_dir.Path, "experiments", "probe", "runs.jsonl");
+        File.AppendAllText(runs, "{\"runId\": \"torn\n");            // line 2
+        store.Append(info, new Arrakis.Bench.ExperimentRecord { RunId = "r2", Experiment = "probe", CodeVersion = "aaaaaaaaaaaa" });
+        File.AppendAllText(runs, "not json at all\n");                   // line 4
+
+        var show = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "show", "probe");
+        Assert.True(show.ExitCode == 0, show.ToString());
+        Assert.Equal(1, Occurrences(show.Error, $"{runs}:2:"));
+        Assert.Equal(1, Occurrences(show.Error, $"{runs}:4:"));
+        Assert.Contains("run r2", show.Out);
+
+        var strict = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "show", "probe", "--strict");
+        Assert.Equal(3, strict.ExitCode);
+        Assert.Contains($"{runs}:2: error: damaged experiment record", strict.Error);
+        Assert.Contains($"{runs}:4: error: damaged experiment record", strict.Error);
+        Assert.Equal("", strict.Out);
+
+        var verify = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "verify", "probe");
+        Assert.Equal(3, verify.ExitCode);
+        Assert.Equal(1, Occurrences(verify.Error, $"{runs}:2: error:"));
+        Assert.Equal(1, Occurrences(verify.Error, $"{runs}:4: error:"));
+        Assert.Contains("2 damaged line(s), 2 readable record(s)", verify.Error);
+
+        var clean = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "verify", "clean");
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.Contains("clean: 1 record(s), every line readable.", clean.Out);
+        var strictClean = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "show", "clean", "--strict");
+        Assert.True(strictClean.ExitCode == 0, strictClean.ToString());
+
+        var missing = await ArrakisProcess.RunAsync(_dir.Path, cache, null, "experiments", "verify", "nope");
+        Assert.Equal(2, missing.ExitCode);
+    }
+
+    private static int Occurrences(string text, string what) =>
+        (text.Length - text.Replace(what, "", StringComparison.Ordinal).Length) / what.Length;
 }

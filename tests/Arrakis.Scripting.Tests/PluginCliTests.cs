@@ -58,4 +58,44 @@ public sealed class PluginCliTests : IDisposable
         Assert.Contains("error ARK001: No tool named 'wordcont' is visible to this compilation; did you mean 'wordcount'?", bad.Error);
         Assert.Equal("", bad.Out);
     }
+
+    [Fact]
+    public async Task Tools_Exits4_WhenAListedPluginFailed_AndStillPrintsTheReport()
+    {
+        string folder = _dir.File("broken-plugins");
+        Directory.CreateDirectory(Path.Combine(folder, "Broken"));
+        File.WriteAllBytes(Path.Combine(folder, "Broken", "Broken.dll"), Enumerable.Range(0, 512).Select(i => (byte)(i * 31)).ToArray());
+
+        var json = await ArrakisProcess.RunAsync(_dir.Path, Cache, null, "tools", "--plugins", folder, "--json");
+        Assert.Equal(4, json.ExitCode);
+        using var doc = JsonDocument.Parse(json.Out);
+        var broken = Assert.Single(doc.RootElement.GetProperty("plugins").EnumerateArray(), p => p.GetProperty("name").GetString() == "Broken");
+        Assert.Equal("Failed", broken.GetProperty("status").GetString());
+
+        var table = await ArrakisProcess.RunAsync(_dir.Path, Cache, null, "tools", "--plugins", folder);
+        Assert.Equal(4, table.ExitCode);
+        Assert.Contains("1 plugin(s) failed to load: Broken (exit 4)", table.Error);
+    }
+
+    [Fact]
+    public async Task AFailedHotReload_IsPrintedWhenItHappens_AndTheReportShowsIt()
+    {
+        string folder = _dir.File("hot");
+        string plugin = Path.Combine(folder, "Sample.WordCount");
+        Directory.CreateDirectory(plugin);
+        foreach (string file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "plugins", "Sample.WordCount")))
+            File.Copy(file, Path.Combine(plugin, Path.GetFileName(file)));
+        var error = new StringWriter();
+        using var host = Arrakis.Cli.Plugins.Load([folder], warn: true, TextWriter.Synchronized(error));
+        Assert.Equal(Arrakis.Bench.Plugins.PluginStatus.Loaded, host.Report["Sample.WordCount"]!.Status);
+        var globals = new ScriptGlobals(() => HandBuiltInduction.Create(), tools: host.Registry, pluginReport: () => host.Report);
+
+        File.Delete(Path.Combine(plugin, "Sample.WordCount.dll"));
+
+        await ScriptHostTests.WaitFor(() => error.ToString().Contains("plugin Sample.WordCount changed and failed"));
+        Assert.Contains("(still serving 1.0.0", error.ToString());
+        Assert.Contains("AssemblyDeleted", error.ToString());
+        var report = globals.Tools.Report!["Sample.WordCount"]!;
+        Assert.Equal((Arrakis.Bench.Plugins.PluginStatus.ServingPreviousVersion, Arrakis.Bench.Plugins.PluginFailureKind.AssemblyDeleted), (report.Status, report.Failure));
+    }
 }

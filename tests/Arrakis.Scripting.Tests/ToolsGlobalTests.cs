@@ -30,4 +30,23 @@ public sealed class ToolsGlobalTests : IDisposable
         Assert.Contains("largest: L1H0", r.Out);
         Assert.Contains("tools: attention, composer, decomposer, lens, logit, patching, readwrite, residual", r.Out);
     }
+
+    [Fact]
+    public async Task ToolsFor_BindsTheToolsToASecondModel_AndReportIsThePluginLoadReport()
+    {
+        _dir.File("two.csx", """
+            using Arrakis.Tools;
+
+            var other = HookedTransformer.FromPretrained("attn-only-1l");
+            var mine = Tools.Get<IAttentionComposer>("composer").AllCompositionScores(CompositionKind.K).Pairs.Count;
+            var theirs = Tools.For(other).Get<IAttentionComposer>("composer").AllCompositionScores(CompositionKind.K).Pairs.Count;
+            Out.WriteLine($"pairs: {mine} {theirs}");
+            Out.WriteLine($"report: {Tools.Report!.Plugins.Count(p => p.Status == Arrakis.Bench.Plugins.PluginStatus.Loaded)} loaded");
+            """);
+        var r = await Run("run", "two.csx", "--model", "hand-built-induction");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        // hand-built-induction: 2 layers of 2 heads → 4 K-composition pairs; attn-only-1l has one layer → none.
+        Assert.Contains("pairs: 4 0", r.Out);
+        Assert.Contains("report: 4 loaded", r.Out);
+    }
 }

@@ -102,6 +102,23 @@ public sealed class PluginHost : IDisposable
         return Report;
     }
 
+    /// <summary>
+    /// Constructs every loaded tool now, in parallel, each waited for at most
+    /// <see cref="PluginHostOptions.ToolConstructionTimeout"/> (tools are otherwise constructed on first use), and
+    /// returns the report with every constructor's outcome: what <c>arrakis tools</c> shows.
+    /// </summary>
+    public PluginLoadReport ConstructTools()
+    {
+        PluginSlot[] slots;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            slots = [.. _slots];
+        }
+        Parallel.ForEach(slots, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, slots.Length) }, slot => slot.ConstructTools());
+        return Report;
+    }
+
     /// <summary>The load context currently serving the plugin in <paramref name="folderName"/> (for diagnostics and tests).</summary>
     internal AssemblyLoadContext? LoadContextOf(string folderName)
     {

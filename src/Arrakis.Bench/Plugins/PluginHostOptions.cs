@@ -54,6 +54,13 @@ public sealed class PluginHostOptions
     public TimeSpan ReloadRetryWindow { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long a tool's constructor may run before the tool is reported as failed
+    /// (<see cref="PluginFailureKind.ConstructorTimedOut"/>; default 10 s). Tools are constructed on first use, not when
+    /// their plugin loads, so a slow constructor delays only the runs that use the tool.
+    /// </summary>
+    public TimeSpan ToolConstructionTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// Assemblies shared from the host, so host and plugin see the same types: Arrakis.Abstractions and every
     /// plugin's contract assemblies always are; these are added (default Arrakis.Core and TorchSharp: the model and
     /// tensors that cross the boundary).

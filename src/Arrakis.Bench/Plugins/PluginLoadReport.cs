@@ -54,6 +54,8 @@ public enum PluginFailureKind
     ContractChanged,
     /// <summary>Any other load error.</summary>
     LoadFailed,
+    /// <summary>A tool's constructor did not return within <see cref="PluginHostOptions.ToolConstructionTimeout"/>.</summary>
+    ConstructorTimedOut,
 }
 
 /// <summary>What a plugin is doing now.</summary>
@@ -97,12 +99,21 @@ public sealed record PluginReport(
     string? Reason,
     IReadOnlyList<string> Warnings)
 {
+    /// <summary>
+    /// Whether every tool of the serving build has been constructed. Tools are constructed on first use (or by
+    /// <see cref="PluginHost.ConstructTools"/>, which <c>arrakis tools</c> calls), so a plugin that is
+    /// <see cref="PluginStatus.Loaded"/> but not yet constructed may still fail, as
+    /// <see cref="PluginFailureKind.ConstructorThrew"/> or <see cref="PluginFailureKind.ConstructorTimedOut"/>.
+    /// </summary>
+    public bool ToolsConstructed { get; init; } = true;
+
     /// <summary>One line: name, status, version, tools and reason.</summary>
     public override string ToString()
     {
         var text = new StringBuilder().Append(Name).Append(": ").Append(Status);
         if (Version is not null) text.Append(' ').Append(Version);
         if (Tools.Count > 0) text.Append(" tools [").Append(string.Join(", ", Tools.Select(t => t.Name))).Append(']');
+        if (Status != PluginStatus.Failed && !ToolsConstructed) text.Append(" (not constructed yet)");
         if (Failure is not null) text.Append(" — ").Append(Failure).Append(": ").Append(Reason);
         foreach (var warning in Warnings) text.Append(" (warning: ").Append(warning).Append(')');
         return text.ToString();

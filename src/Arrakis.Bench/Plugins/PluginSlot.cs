@@ -20,6 +20,7 @@ internal sealed class PluginSlot : IDisposable
     private PluginLoader? _loader;
     private PluginVersion? _version;
     private IReadOnlyList<ToolDescriptor> _tools = [];
+    private IReadOnlyList<ToolInstance> _instances = [];
     private string? _fingerprint;
     private int _generation;
     private DateTime _retryUntil;
@@ -40,7 +41,23 @@ internal sealed class PluginSlot : IDisposable
     public string Name { get; }
     public string Folder { get; }
     public PluginFolderSource Source { get; }
-    public PluginReport Report => _report;
+    public PluginReport Report
+    {
+        get
+        {
+            var report = _report;
+            var instances = _instances;
+            return report.Status == PluginStatus.Failed ? report : report with { ToolsConstructed = instances.All(i => i.IsConstructed) };
+        }
+    }
+
+    /// <summary>Constructs every tool of the build serving now (each waited for at most the construction timeout).
+    /// A failure withdraws the plugin's tools and is reported.</summary>
+    public void ConstructTools()
+    {
+        var instances = _instances;
+        Parallel.ForEach(instances, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, instances.Count) }, i => i.TryConstruct());
+    }
 
     /// <summary>The load context serving calls (tests use it to watch the old context unload).</summary>
     internal AssemblyLoadContext? LoadContext => _loader?.LoadContext;
@@ -73,7 +90,7 @@ internal sealed class PluginSlot : IDisposable
             Failure? failure;
             try
             {
-                failure = TryLoad(warnings, ref assemblyPath, out reloaded);
+                failure = TryLoad(warnings, ref assemblyPath, out reloaded, constructNow: !initial);
             }
             catch (Exception e)
             {
@@ -105,7 +122,9 @@ internal sealed class PluginSlot : IDisposable
     }
 
     /// <summary>Loads the build on disk unless it is the one serving. Returns null on success.</summary>
-    private Failure? TryLoad(List<string> warnings, ref string? assemblyPath, out ToolReloadedEventArgs? reloaded)
+    /// <param name="constructNow">Construct the tools before publishing them (a reload: a new build whose constructor
+    /// fails must leave the previous build serving); otherwise they are constructed on first use.</param>
+    private Failure? TryLoad(List<string> warnings, ref string? assemblyPath, out ToolReloadedEventArgs? reloaded, bool constructNow)
     {
         reloaded = null;
         if (!Directory.Exists(Folder))
@@ -195,6 +214,12 @@ internal sealed class PluginSlot : IDisposable
         {
             var failure = Instantiate(loader, facts, warnings, out var registrations);
             if (failure is not null) return failure;
+            var instances = registrations.Select(r => r.Instance).Distinct().ToArray();
+            if (constructNow)
+            {
+                foreach (var instance in instances)
+                    if (instance.TryConstruct() is { } constructionFailure) return Failure.From(constructionFailure);
+            }
 
             var version = new PluginVersion(
                 (facts.InformationalVersion ?? facts.Version.ToString()).Split('+')[0],
@@ -207,6 +232,7 @@ internal sealed class PluginSlot : IDisposable
             keep = true;
             var (oldLoader, oldVersion) = (_loader, _version);
             (_loader, _version, _tools, _fingerprint, _generation) = (loader, version, tools, fingerprint, version.Generation);
+            _instances = instances;
             oldLoader?.Dispose();   // starts unloading; calls still running on the old build finish first
             if (oldVersion is not null)
                 reloaded = new ToolReloadedEventArgs(Name, oldVersion, version, tools.Select(t => t.Name).ToArray());
@@ -260,21 +286,14 @@ internal sealed class PluginSlot : IDisposable
             return new Failure(PluginFailureKind.NotAPlugin,
                 $"{facts.Name} has no class implementing a contract interface marked [Arrakis.Tool(\"name\")]");
 
-        var instances = new Dictionary<Type, object>();
+        var instances = new Dictionary<Type, ToolInstance>();
         foreach (var (contract, type) in byContract)
         {
             if (!instances.TryGetValue(type, out var instance))
             {
                 if (type.GetConstructor(Type.EmptyTypes) is null)
                     return new Failure(PluginFailureKind.InvalidTool, $"{type.FullName} has no public parameterless constructor");
-                try { instance = Activator.CreateInstance(type)!; }
-                catch (Exception e)
-                {
-                    var inner = e is TargetInvocationException { InnerException: { } i } ? i : e;
-                    if (inner is FileNotFoundException or FileLoadException) return Failure.From(inner, $"constructing {type.FullName}");
-                    return new Failure(PluginFailureKind.ConstructorThrew,
-                        $"the constructor of {type.FullName} threw {inner.GetType().Name}: {inner.Message}");
-                }
+                instance = ToolInstance.Lazy(type, _host.Options.ToolConstructionTimeout, f => OnConstructionFailed(loader, f));
                 instances[type] = instance;
             }
             var name = contract.GetCustomAttribute<ToolAttribute>()!.Name;
@@ -283,6 +302,26 @@ internal sealed class PluginSlot : IDisposable
         }
         registrations.Sort((a, b) => string.CompareOrdinal(a.Descriptor.Name, b.Descriptor.Name));
         return null;
+    }
+
+    /// <summary>
+    /// A tool of the build serving now could not be constructed (on first use): withdraw the plugin's tools, unload the
+    /// build and report why; the next change of its files loads it again. Failures of a build no longer serving are ignored.
+    /// </summary>
+    private void OnConstructionFailed(PluginLoader loader, ToolConstructionFailure failure)
+    {
+        PluginReport report;
+        lock (_gate)
+        {
+            if (_disposed || _loader != loader) return;
+            var f = Failure.From(failure);
+            report = new PluginReport(Name, Folder, _report.AssemblyPath, Source, PluginStatus.Failed, null, [], f.Kind, f.Reason, _report.Warnings);
+            _report = report;
+            (_loader, _version, _tools, _instances, _fingerprint) = (null, null, [], [], null);
+        }
+        _host.Registry.Withdraw(this, $"plugin '{Name}' failed: {failure.Message}");
+        loader.Dispose();
+        _host.OnPluginChanged(report);
     }
 
     private static Failure? LoadReferences(PluginLoader loader, Assembly assembly, List<string> warnings)
@@ -366,6 +405,11 @@ internal sealed class PluginSlot : IDisposable
     /// <summary>Why a load failed; <see cref="Retryable"/> when the files may still be being written.</summary>
     private readonly record struct Failure(PluginFailureKind Kind, string Reason, bool Retryable = false)
     {
+        public static Failure From(ToolConstructionFailure f) =>
+            f.Exception is FileNotFoundException or FileLoadException
+                ? From(f.Exception, $"constructing {f.Type.FullName}")
+                : new(f.TimedOut ? PluginFailureKind.ConstructorTimedOut : PluginFailureKind.ConstructorThrew, f.Message);
+
         public static Failure From(Exception e, string context)
         {
             while (e is TargetInvocationException or TypeInitializationException && e.InnerException is not null) e = e.InnerException!;

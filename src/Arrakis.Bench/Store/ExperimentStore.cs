@@ -54,28 +54,39 @@ public sealed class ExperimentStore
     }
 
     /// <summary>
-    /// Creates <paramref name="experiment"/>'s folder and checks a file can be written there; called before an
-    /// experiment runs, so an unwritable save directory fails fast instead of after the work.
+    /// Creates <paramref name="experiment"/>'s folder and checks that every file an append writes can be written: a new
+    /// file in the folder, and <c>runs.jsonl</c> and <c>.lock</c> when they exist. Called before an experiment runs, so
+    /// an unwritable store fails fast instead of losing the record after the work.
     /// </summary>
-    /// <exception cref="ExperimentStoreException">The folder cannot be created or written.</exception>
+    /// <exception cref="ExperimentStoreException">The folder cannot be created or written, or <c>runs.jsonl</c> or
+    /// <c>.lock</c> cannot be opened for writing.</exception>
     public void EnsureWritable(string experiment)
     {
         string dir = ExperimentDirectory(experiment);
-        if (_writable.ContainsKey(dir)) return;
+        string current = dir;
         try
         {
-            Directory.CreateDirectory(dir);
-            string probe = Path.Combine(dir, $".probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
+            if (!_writable.ContainsKey(dir))
+            {
+                Directory.CreateDirectory(dir);
+                current = Path.Combine(dir, $".probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+                File.WriteAllBytes(current, []);
+                File.Delete(current);
+                _writable[dir] = true;
+            }
+            // The files themselves, every time (their mode can change between runs): opened for writing, not written.
+            foreach (string name in new[] { RunsFile, LockFile })
+            {
+                current = Path.Combine(dir, name);
+                if (File.Exists(current)) new FileStream(current, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete).Dispose();
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
         {
             throw new ExperimentStoreException(
-                $"The experiment save directory '{dir}' is not writable ({ex.Message}). " +
-                "Pass a writable saveDir to the bench; nothing was run.", ex);
+                $"The experiment store is not writable: '{current}' cannot be written ({ex.Message}). " +
+                "Make it writable or pass another saveDir to the bench; nothing was run.", ex);
         }
-        _writable[dir] = true;
     }
 
     /// <summary>Appends <paramref name="record"/> (and, the first time, the source of its code version).</summary>
@@ -104,9 +115,21 @@ public sealed class ExperimentStore
     /// <summary>Every readable run of <paramref name="experiment"/>, oldest first; corrupted lines are skipped with a warning.</summary>
     public IReadOnlyList<ExperimentRecord> ReadRuns(string experiment)
     {
+        ExperimentRuns runs = Read(experiment);
+        foreach (DamagedRecord damaged in runs.Damaged) _warn($"{damaged.Path}:{damaged.Line}: skipped a corrupted experiment record ({damaged.Reason})");
+        return runs.Records;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="experiment"/>'s <c>runs.jsonl</c> once: the readable records and every damaged line (no
+    /// warnings: the caller decides, e.g. <c>arrakis experiments verify</c> fails on any).
+    /// </summary>
+    public ExperimentRuns Read(string experiment)
+    {
         string path = Path.Combine(ExperimentDirectory(experiment), RunsFile);
-        if (!File.Exists(path)) return [];
+        if (!File.Exists(path)) return new ExperimentRuns(experiment, [], []);
         var records = new List<ExperimentRecord>();
+        var damaged = new List<DamagedRecord>();
         // A shared lock, when the store has a lock file this process may open: no record is read while it is being written.
         using StoreLock? gate = StoreLock.Acquire(Path.Combine(ExperimentDirectory(experiment), LockFile), exclusive: false, LockTimeout);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
@@ -123,26 +146,27 @@ public sealed class ExperimentStore
             }
             catch (JsonException ex)
             {
-                _warn($"{path}:{number}: skipped a corrupted experiment record ({ex.Message})");
+                damaged.Add(new DamagedRecord(path, number, ex.Message));
             }
         }
-        return records;
+        return new ExperimentRuns(experiment, records, damaged);
     }
 
     /// <summary>The code versions of <paramref name="experiment"/> that have runs, in order of their first run.</summary>
     public IReadOnlyList<ExperimentVersionSummary> ListVersions(string experiment) =>
-        ReadRuns(experiment)
-            .GroupBy(r => r.CodeVersion, StringComparer.Ordinal)
-            .Select(g => new ExperimentVersionSummary(g.Key, g.Min(r => r.StartedAt), g.Max(r => r.StartedAt), g.Count()))
-            .OrderBy(v => v.FirstRun)
-            .ToList();
+        new ExperimentRuns(experiment, ReadRuns(experiment), []).Versions;
 
     /// <summary>The source and runs of one code version, or null when the store knows nothing of it.</summary>
-    public ExperimentVersion? GetVersion(string experiment, string codeVersion)
+    public ExperimentVersion? GetVersion(string experiment, string codeVersion) =>
+        GetVersion(new ExperimentRuns(experiment, ReadRuns(experiment), []), codeVersion);
+
+    /// <summary>One code version's source and its runs among <paramref name="runs"/> (read once by <see cref="Read"/>), or null.</summary>
+    public ExperimentVersion? GetVersion(ExperimentRuns runs, string codeVersion)
     {
-        string? source = ReadSource(experiment, codeVersion);
-        List<ExperimentRecord> runs = ReadRuns(experiment).Where(r => r.CodeVersion == codeVersion).ToList();
-        return source is null && runs.Count == 0 ? null : new ExperimentVersion(experiment, codeVersion, source, runs);
+        ArgumentNullException.ThrowIfNull(runs);
+        string? source = ReadSource(runs.Experiment, codeVersion);
+        IReadOnlyList<ExperimentRecord> ofVersion = runs.OfVersion(codeVersion);
+        return source is null && ofVersion.Count == 0 ? null : new ExperimentVersion(runs.Experiment, codeVersion, source, ofVersion);
     }
 
     /// <summary>A unified line diff of two code versions' source (see <see cref="SourceDiff.Unified"/>).</summary>

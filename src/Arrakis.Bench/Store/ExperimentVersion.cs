@@ -7,7 +7,7 @@ namespace Arrakis.Bench;
 /// <param name="Runs">How many runs of this version are recorded.</param>
 public sealed record ExperimentVersionSummary(string CodeVersion, DateTimeOffset FirstRun, DateTimeOffset LastRun, int Runs);
 
-/// <summary>One code version of an experiment with its source and runs (<see cref="ExperimentStore.GetVersion"/>).</summary>
+/// <summary>One code version of an experiment with its source and runs (<see cref="ExperimentStore.GetVersion(string, string)"/>).</summary>
 /// <param name="Experiment">The experiment's name.</param>
 /// <param name="CodeVersion">The hash of <paramref name="Source"/>.</param>
 /// <param name="Source">The method's source as captured at compile time, or null if its file is missing.</param>

@@ -23,6 +23,7 @@ public sealed partial class ToolRegistry : IToolRegistry
     private static readonly object CodeOwner = new();
     private readonly object _writeLock = new();
     private volatile Snapshot _snapshot = Snapshot.Empty;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _withdrawn = new(StringComparer.Ordinal);
 
     /// <summary>Raised after a plugin's tools were swapped for a new build (on the thread that reloaded it).</summary>
     public event EventHandler<ToolReloadedEventArgs>? Reloaded;
@@ -38,14 +39,14 @@ public sealed partial class ToolRegistry : IToolRegistry
     {
         if (_snapshot.Tools.TryGetValue(name, out var entry))
         {
-            return entry.Instance as TContract ?? throw WrongContract(entry, typeof(TContract));
+            return entry.Instance.Value as TContract ?? throw WrongContract(entry, typeof(TContract));
         }
         throw NotFound(name);
     }
 
     /// <inheritdoc />
     public object Get(string name) =>
-        _snapshot.Tools.TryGetValue(name, out var entry) ? entry.Instance : throw NotFound(name);
+        _snapshot.Tools.TryGetValue(name, out var entry) ? entry.Instance.Value : throw NotFound(name);
 
     /// <summary>The descriptor of the tool named <paramref name="name"/>.</summary>
     /// <exception cref="KeyNotFoundException">No such tool; the message lists loaded tools and the closest name.</exception>
@@ -63,7 +64,7 @@ public sealed partial class ToolRegistry : IToolRegistry
         ToolNames.Validate(name);
         ArgumentNullException.ThrowIfNull(instance);
         var descriptor = new ToolDescriptor(name, typeof(TContract), instance.GetType().FullName ?? instance.GetType().Name, ToolDescriptor.CodeSource, null);
-        if (TryPublish(CodeOwner, [new Registration(descriptor, instance)], replaceOwned: false) is { } conflict)
+        if (TryPublish(CodeOwner, [new Registration(descriptor, ToolInstance.Of(instance))], replaceOwned: false) is { } conflict)
             throw new InvalidOperationException(conflict);
     }
 
@@ -79,8 +80,8 @@ public sealed partial class ToolRegistry : IToolRegistry
         }
     }
 
-    /// <summary>A tool ready to be published: what it is and the instance serving it.</summary>
-    internal readonly record struct Registration(ToolDescriptor Descriptor, object Instance);
+    /// <summary>A tool ready to be published: what it is and the instance serving it (constructed on first use).</summary>
+    internal readonly record struct Registration(ToolDescriptor Descriptor, ToolInstance Instance);
 
     /// <summary>
     /// Publishes <paramref name="tools"/> for <paramref name="owner"/> in one atomic swap, replacing whatever
@@ -104,16 +105,20 @@ public sealed partial class ToolRegistry : IToolRegistry
                     return $"tool name '{name}' is already provided by {Describe(existing.Descriptor)}";
             }
             var kept = current.Tools.Values.Where(e => !(replaceOwned && e.Owner == owner));
+            foreach (var tool in tools) _withdrawn.TryRemove(tool.Descriptor.Name, out _);
             _snapshot = current.With(kept.Concat(tools.Select(t => new Entry(t.Descriptor, t.Instance, owner))));
             return null;
         }
     }
 
-    /// <summary>Removes every tool of <paramref name="owner"/> in one swap.</summary>
-    internal void Withdraw(object owner)
+    /// <summary>Removes every tool of <paramref name="owner"/> in one swap; with a <paramref name="reason"/>, a later
+    /// lookup of one of those names says why it is gone.</summary>
+    internal void Withdraw(object owner, string? reason = null)
     {
         lock (_writeLock)
         {
+            if (reason is not null)
+                foreach (var entry in _snapshot.Tools.Values.Where(e => e.Owner == owner)) _withdrawn[entry.Name] = reason;
             _snapshot = _snapshot.With(_snapshot.Tools.Values.Where(e => e.Owner != owner));
         }
     }
@@ -129,6 +134,9 @@ public sealed partial class ToolRegistry : IToolRegistry
 
     private KeyNotFoundException NotFound(string name)
     {
+        // A tool withdrawn because its constructor failed on first use: say exactly that.
+        if (_withdrawn.TryGetValue(name, out string? why))
+            return new($"Tool '{name}' is not available: {why}. Loaded tools: {(Names.Count == 0 ? "none" : string.Join(", ", Names))}.");
         IReadOnlyList<Plugins.PluginReport> failed = FailedPlugins?.Invoke() ?? [];
         if (failed.Count == 0) return new(ToolNames.NotFoundMessage(name, Names));
         string plugins = string.Join("; ", failed.Select(p => $"plugin '{p.Name}' ({p.Folder}) failed to load — {p.Failure}: {p.Reason}"));
@@ -144,7 +152,7 @@ public sealed partial class ToolRegistry : IToolRegistry
                   "contracts must be shared from the host, not shipped inside the plugin assembly."
                 : ""));
 
-    private sealed record Entry(ToolDescriptor Descriptor, object Instance, object Owner)
+    private sealed record Entry(ToolDescriptor Descriptor, ToolInstance Instance, object Owner)
     {
         public string Name => Descriptor.Name;
     }

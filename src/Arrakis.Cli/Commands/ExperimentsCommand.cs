@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace Arrakis.Cli.Commands;
 
-/// <summary><c>arrakis experiments list|show|diff</c>: the experiment store (<c>--out</c>, default <c>experiments</c>).</summary>
+/// <summary><c>arrakis experiments list|show|diff|verify</c>: the experiment store (<c>--out</c>, default <c>experiments</c>).</summary>
 internal static class ExperimentsCommand
 {
     public static Command Create()
@@ -15,6 +15,7 @@ internal static class ExperimentsCommand
         command.Subcommands.Add(List());
         command.Subcommands.Add(Show());
         command.Subcommands.Add(Diff());
+        command.Subcommands.Add(Verify());
         return command;
     }
 
@@ -80,19 +81,24 @@ internal static class ExperimentsCommand
         var name = new Argument<string>("experiment") { Description = "The experiment's name." };
         var version = new Option<string?>("--version") { Description = "Only this code version (with its source).", HelpName = "HASH" };
         var last = new Option<int>("--last") { Description = "How many runs to show.", DefaultValueFactory = _ => 10 };
-        var command = new Command("show", "The runs of one experiment (latest last), or one code version with its source.") { name, store, version, last, json };
+        var strict = new Option<bool>("--strict") { Description = $"Fail (exit {ExitCodes.DamagedStore}) if any line of runs.jsonl is damaged, naming each file:line." };
+        var command = new Command("show", "The runs of one experiment (latest last), or one code version with its source.") { name, store, version, last, json, strict };
         command.SetAction((parse, _) => CliErrors.Guard(parse.GetValue(Cli.Verbose), () =>
         {
             string dir = parse.GetValue(store)!, experiment = parse.GetValue(name)!;
             var s = Open(dir);
-            var runs = s.ReadRuns(experiment);
+            ExperimentRuns read = s.Read(experiment); // the file is read once; each damaged line is reported once
+            if (parse.GetValue(strict) && read.Damaged.Count > 0) return Task.FromResult(ReportDamage(read));
+            foreach (DamagedRecord d in read.Damaged) Console.Error.WriteLine($"arrakis: warning: {d.Path}:{d.Line}: skipped a corrupted experiment record ({d.Reason})");
+            IReadOnlyList<ExperimentRecord> runs = read.Records;
             if (runs.Count == 0)
                 throw new CliException($"No experiment '{experiment}' in {dir}. Recorded: {string.Join(", ", ExperimentNames(dir).DefaultIfEmpty("none"))}.");
+            var versions = read.Versions;
             string? source = null;
             if (parse.GetValue(version) is string v)
             {
-                var found = s.GetVersion(experiment, v) ?? throw new CliException(
-                    $"No code version '{v}' of {experiment}. Versions: {string.Join(", ", s.ListVersions(experiment).Select(x => x.CodeVersion))}.");
+                var found = s.GetVersion(read, v) ?? throw new CliException(
+                    $"No code version '{v}' of {experiment}. Versions: {string.Join(", ", versions.Select(x => x.CodeVersion))}.");
                 runs = found.Runs;
                 source = found.Source;
             }
@@ -108,7 +114,7 @@ internal static class ExperimentsCommand
                 Console.WriteLine(node.ToJsonString(CliJson.Options));
                 return Task.FromResult(ExitCodes.Ok);
             }
-            Console.WriteLine($"{experiment}: {runs.Count} run(s) shown from {dir}; versions {string.Join(", ", s.ListVersions(experiment).Select(x => $"{x.CodeVersion} ({x.Runs})"))}");
+            Console.WriteLine($"{experiment}: {runs.Count} run(s) shown from {dir}; versions {string.Join(", ", versions.Select(x => $"{x.CodeVersion} ({x.Runs})"))}");
             foreach (var r in shown)
             {
                 Console.WriteLine();
@@ -149,6 +155,33 @@ internal static class ExperimentsCommand
             return Task.FromResult(ExitCodes.Ok);
         }));
         return command;
+    }
+
+    private static Command Verify()
+    {
+        var store = StoreOption();
+        var name = new Argument<string>("experiment") { Description = "The experiment's name." };
+        var command = new Command("verify",
+            $"Read every line of an experiment's runs.jsonl; exit {ExitCodes.DamagedStore} naming each damaged line (file:line), 0 when all are readable.") { name, store };
+        command.SetAction((parse, _) => CliErrors.Guard(parse.GetValue(Cli.Verbose), () =>
+        {
+            string dir = parse.GetValue(store)!, experiment = parse.GetValue(name)!;
+            ExperimentRuns read = Open(dir).Read(experiment);
+            if (read.Records.Count == 0 && read.Damaged.Count == 0)
+                throw new CliException($"No experiment '{experiment}' in {dir}. Recorded: {string.Join(", ", ExperimentNames(dir).DefaultIfEmpty("none"))}.");
+            if (read.Damaged.Count > 0) return Task.FromResult(ReportDamage(read));
+            Console.WriteLine($"{experiment}: {read.Records.Count} record(s), every line readable.");
+            return Task.FromResult(ExitCodes.Ok);
+        }));
+        return command;
+    }
+
+    /// <summary>Names each damaged line as <c>file:line: error: …</c> on standard error; returns <see cref="ExitCodes.DamagedStore"/>.</summary>
+    private static int ReportDamage(ExperimentRuns read)
+    {
+        foreach (DamagedRecord d in read.Damaged) Console.Error.WriteLine($"{d.Path}:{d.Line}: error: damaged experiment record ({d.Reason})");
+        Console.Error.WriteLine($"arrakis: {read.Experiment}: {read.Damaged.Count} damaged line(s), {read.Records.Count} readable record(s).");
+        return ExitCodes.DamagedStore;
     }
 
     private static string Short(JsonNode node)

@@ -14,6 +14,10 @@ internal static class ReplCommand
           #load "file.csx"   run a script file into this session
           #r "contracts.dll" reference an assembly
           #reset             forget every submission (and unload their code)
+          #tools             the plugin load report as it is now (reloads and failures included)
+          #status            the session: submissions, live tensors, memory, cancelled submissions still running
+          #restart           end this process, saving the session's submissions to a file to #load in a new one
+                             (the only way to stop a cancelled submission that ignores Cancellation)
           #help              this text
           #exit              leave (also Ctrl+D)
         Ctrl+C cancels the running submission (the session goes on).
@@ -42,6 +46,9 @@ internal static class ReplCommand
         int failures = 0;
         while (true)
         {
+            if (buffer.Length == 0 && host.AbandonedRuns is { Count: > 0 } running)
+                error.WriteLine($"arrakis: warning: {running.Count} cancelled submission(s) still running in the background since " +
+                    $"{running[0].Since:HH:mm:ss}, each keeping a core busy; #restart ends them.");
             if (interactive) output.Write(buffer.Length == 0 ? "> " : "* ");
             string? line = input.ReadLine();
             if (line is null) break;
@@ -52,6 +59,9 @@ internal static class ReplCommand
                 if (trimmed is "#exit" or "#quit") break;
                 if (trimmed == "#help") { output.WriteLine(Help); continue; }
                 if (trimmed == "#reset") { repl.Reset(); output.WriteLine("(session reset)"); continue; }
+                if (trimmed == "#status") { output.Write(Status(host, repl)); continue; }
+                if (trimmed == "#restart") return Restart(repl, output);
+                if (trimmed == "#tools") { output.Write(globals.Tools.Report?.ToString() ?? "(no plugin host: tools come only from code)\n"); continue; }
             }
             buffer.AppendLine(line);
             string code = buffer.ToString();
@@ -81,5 +91,32 @@ internal static class ReplCommand
         }
         // Piped input: a failing submission makes the whole run fail, as a script would.
         return !interactive && failures > 0 ? ExitCodes.ScriptFailed : ExitCodes.Ok;
+    }
+
+    /// <summary>What <c>#status</c> prints.</summary>
+    internal static string Status(ScriptHost host, ReplSession repl)
+    {
+        var abandoned = host.AbandonedRuns;
+        return $"""
+            submissions     {repl.Submissions} ({repl.History.Count} kept for #restart)
+            model           {(repl.Globals.ModelLoaded ? "loaded" : "not loaded yet")} ({repl.Globals.ModelName ?? "?"})
+            live tensors    {TorchSharp.torch.Tensor.TotalCount:N0} (undisposed, reachable or awaiting collection)
+            process memory  {Arrakis.Scripting.ScriptMemory.ResidentBytes() / (1024.0 * 1024):N0} MB resident; {Arrakis.Scripting.ScriptMemory.Collections} collection(s) by the memory guard
+            background      {(abandoned.Count == 0 ? "nothing" : $"{abandoned.Count} cancelled submission(s) still running since {abandoned[0].Since:HH:mm:ss} (#restart ends them)")}
+
+            """;
+    }
+
+    /// <summary>
+    /// <c>#restart</c>: a thread cannot be stopped inside .NET, so the session ends with this process. Its submissions
+    /// are saved to a file the next session can <c>#load</c>.
+    /// </summary>
+    private static int Restart(ReplSession repl, TextWriter output)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"arrakis-repl-{DateTime.Now:yyyyMMdd'T'HHmmss}-{Environment.ProcessId}.csx");
+        File.WriteAllText(file, string.Join("\n", repl.History.Select(code => code.TrimEnd())) + "\n");
+        output.WriteLine($"(session ended: {repl.History.Count} submission(s) saved to {file}; start `arrakis repl` with the same options " +
+            $"and type #load \"{file}\" to replay them; anything still running in the background ends with this process)");
+        return ExitCodes.Ok;
     }
 }

@@ -86,7 +86,7 @@ internal sealed class ScriptCommandOptions
         var host = new ScriptHost(options);
         var progress = ConsoleProgress.ForStandardError();
         Func<ScriptGlobals> globals = () => new ScriptGlobals(model.Load, model.LoadTokenizer, plugins.Registry, scriptArgs, outDir,
-            progress: progress, modelName: model.Name);
+            progress: progress, modelName: model.Name, pluginReport: () => plugins.Report);
         return new Session(host, globals, model.Name, device, parse.GetValue(Timings), plugins);
     }
 
@@ -95,10 +95,4 @@ internal sealed class ScriptCommandOptions
     {
         public void Dispose() => Plugins.Dispose();
     }
-}
-
-/// <summary>A user-facing error: printed as <c>arrakis: error: message</c>, exit <see cref="ExitCodes.BadInput"/> unless given.</summary>
-internal sealed class CliException(string message, int exitCode = ExitCodes.BadInput) : Exception(message)
-{
-    public int ExitCode { get; } = exitCode;
 }

@@ -5,7 +5,11 @@ using Spectre.Console;
 
 namespace Arrakis.Cli.Commands;
 
-/// <summary><c>arrakis tools [--plugins DIR…] [--json]</c>: the plugin load report — folders, plugins, tools, versions, failures.</summary>
+/// <summary>
+/// <c>arrakis tools [--plugins DIR…] [--json]</c>: the plugin load report — folders, plugins, tools, versions,
+/// failures. Every tool is constructed (each waited for at most the construction timeout), so the report says whether
+/// each one works. Exits <see cref="ExitCodes.PluginsFailed"/> when any listed plugin failed.
+/// </summary>
 internal static class ToolsCommand
 {
     public static Command Create()
@@ -16,7 +20,8 @@ internal static class ToolsCommand
         command.SetAction((parse, _) => CliErrors.Guard(parse.GetValue(Cli.Verbose), () =>
         {
             using var host = Plugins.Load(parse.GetValue(plugins) ?? [], warn: false);
-            PluginLoadReport report = host.Report;
+            PluginLoadReport report = host.ConstructTools();
+            int exit = report.Failed.Any() ? ExitCodes.PluginsFailed : ExitCodes.Ok;
             if (parse.GetValue(json))
             {
                 var doc = new
@@ -30,7 +35,7 @@ internal static class ToolsCommand
                     }),
                 };
                 Console.WriteLine(JsonSerializer.Serialize(doc, CliJson.Options));
-                return Task.FromResult(ExitCodes.Ok);
+                return Task.FromResult(exit);
             }
             var folders = new Table().AddColumn("plugin folder").AddColumn("from").AddColumn("status");
             foreach (var f in report.Folders)
@@ -49,7 +54,9 @@ internal static class ToolsCommand
                 table.AddRow(Markup.Escape(p.Name), p.Status.ToString(), Markup.Escape(p.Version?.ToString() ?? ""), Markup.Escape(tools), Markup.Escape(problem));
             }
             AnsiConsole.Write(table);
-            return Task.FromResult(ExitCodes.Ok);
+            if (exit != ExitCodes.Ok)
+                Console.Error.WriteLine($"arrakis: {report.Failed.Count()} plugin(s) failed to load: {string.Join(", ", report.Failed.Select(p => p.Name))} (exit {exit}).");
+            return Task.FromResult(exit);
         }));
         return command;
     }

@@ -44,12 +44,18 @@ internal static class TrainCommand
         {
             task, output, steps, seed, config, resume, threads, noProgress, cardOnly, device, dtype,
         };
-        command.SetAction((parse, cancellationToken) => Task.FromResult(parse.GetValue(cardOnly)
-            ? WriteCard(parse.GetValue(task)!, parse.GetValue(output)!, parse.GetValue(threads))
-            : Run(
-            parse.GetValue(task)!, parse.GetValue(output)!, parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(config) ?? [],
-            parse.GetValue(resume), parse.GetValue(threads), parse.GetValue(noProgress), cancellationToken,
-            parse.GetValue(device) ?? "cpu", parse.GetValue(dtype) ?? "float32")));
+        // The shared error handling (CliErrors: one line, exit 2 for bad input) and Ctrl+C (CtrlC: the first press
+        // stops at the next step and saves a checkpoint, exit 130), like every other command.
+        command.SetAction((parse, _) => CliErrors.Guard(parse.GetValue(Cli.Verbose), () =>
+        {
+            using var cancel = new CtrlC();
+            return Task.FromResult(parse.GetValue(cardOnly)
+                ? WriteCard(parse.GetValue(task)!, parse.GetValue(output)!, parse.GetValue(threads))
+                : Run(
+                parse.GetValue(task)!, parse.GetValue(output)!, parse.GetValue(steps), parse.GetValue(seed), parse.GetValue(config) ?? [],
+                parse.GetValue(resume), parse.GetValue(threads), parse.GetValue(noProgress), cancel.Token,
+                parse.GetValue(device) ?? "cpu", parse.GetValue(dtype) ?? "float32"));
+        }));
         return command;
     }
 
@@ -61,8 +67,7 @@ internal static class TrainCommand
         {
             if (threads < 1)
             {
-                console.MarkupLine("[red]error:[/] --threads must be at least 1.");
-                return 2;
+                throw new CliException("--threads must be at least 1.");
             }
             TorchSharp.torch.set_num_threads(threads);
             DeviceChoice device;
@@ -75,8 +80,7 @@ internal static class TrainCommand
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
-                console.MarkupLineInterpolated($"[red]error:[/] {e.Message.Split(" (Parameter")[0]}");
-                return 2;
+                throw new CliException(e.Message.Split(" (Parameter")[0]);
             }
             var task = TrainingTasks.Create(taskName);
             Trainer trainer;
@@ -85,13 +89,11 @@ internal static class TrainCommand
             {
                 if (!File.Exists(Path.Combine(outDir, TrainerState.FileName)))
                 {
-                    console.MarkupLineInterpolated($"[red]error:[/] --resume: {Path.GetFullPath(outDir)} has no {TrainerState.FileName}.");
-                    return 2;
+                    throw new CliException($"--resume: {Path.GetFullPath(outDir)} has no {TrainerState.FileName}.");
                 }
                 if (overrides.Length > 0 || seed is not null)
                 {
-                    console.MarkupLine("[red]error:[/] --resume continues the saved run; only --steps may change it.");
-                    return 2;
+                    throw new CliException("--resume continues the saved run; only --steps may change it.");
                 }
                 trainer = Trainer.Resume(outDir, task, o => steps is { } s ? o with { Steps = s } : o);
             }
@@ -99,8 +101,7 @@ internal static class TrainCommand
             {
                 if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any() && !File.Exists(Path.Combine(outDir, TrainerState.FileName)))
                 {
-                    console.MarkupLineInterpolated($"[red]error:[/] {Path.GetFullPath(outDir)} is not empty and holds no training checkpoint; checkpoints replace the folder's content, so give an empty or new folder.");
-                    return 2;
+                    throw new CliException($"{Path.GetFullPath(outDir)} is not empty and holds no training checkpoint; checkpoints replace the folder's content, so give an empty or new folder.");
                 }
                 var (cfg, options) = TrainingOverrides.Apply(task.DefaultModelConfig, task.DefaultOptions, overrides);
                 if (steps is { } s)
@@ -161,18 +162,17 @@ internal static class TrainCommand
                     table.AddRow(k, v.ToString("F4", CultureInfo.InvariantCulture));
                 console.Write(table);
                 console.MarkupLineInterpolated($"saved model, tokenizer, checkpoint and model card ({Path.GetFileName(card)}) in {Path.GetFullPath(outDir)}");
-                return 0;
+                return ExitCodes.Ok;
             }
         }
         catch (OperationCanceledException)
         {
             console.MarkupLineInterpolated($"[yellow]interrupted[/]: checkpoint saved in {Path.GetFullPath(outDir)}; continue with --resume.");
-            return 130;
+            return ExitCodes.Cancelled;
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException or IOException)
         {
-            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return 2;
+            throw new CliException($"{ex.Message}");
         }
     }
 
@@ -185,25 +185,22 @@ internal static class TrainCommand
             string statePath = Path.Combine(outDir, TrainerState.FileName);
             if (!File.Exists(statePath))
             {
-                console.MarkupLineInterpolated($"[red]error:[/] --card-only: {Path.GetFullPath(outDir)} has no {TrainerState.FileName}.");
-                return 2;
+                throw new CliException($"--card-only: {Path.GetFullPath(outDir)} has no {TrainerState.FileName}.");
             }
             var state = TrainerState.FromJson(File.ReadAllText(statePath), statePath);
             var task = TrainingTasks.Create(state.Task);
             if (!string.Equals(task.Name, taskName, StringComparison.OrdinalIgnoreCase))
             {
-                console.MarkupLineInterpolated($"[red]error:[/] the checkpoint was trained on '{state.Task}', not '{taskName}'.");
-                return 2;
+                throw new CliException($"the checkpoint was trained on '{state.Task}', not '{taskName}'.");
             }
             using var model = TrainingCheckpoint.Load(outDir);
             string card = ModelCard.Write(outDir, model, task, state);
             console.MarkupLineInterpolated($"wrote {Path.GetFullPath(card)}");
-            return 0;
+            return ExitCodes.Ok;
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or FileNotFoundException or InvalidOperationException or IOException)
         {
-            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return 2;
+            throw new CliException($"{ex.Message}");
         }
     }
 

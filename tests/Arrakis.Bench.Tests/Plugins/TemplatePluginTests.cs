@@ -35,6 +35,8 @@ public class TemplatePluginTests(TemplatePluginFixture plugin, ITestOutputHelper
         Assert.Same(AssemblyLoadContext.Default, AssemblyLoadContext.GetLoadContext(tool.Contract.Assembly));
         Assert.True(AssemblyLoadContext.GetLoadContext(host.Registry.Get(ToolName).GetType().Assembly)!.IsCollectible);
         Assert.Equal("Hello, world!", Greet(host.Registry, "world"));
+        // The host provides Arrakis.Abstractions: the plugin's output does not carry a copy.
+        Assert.Empty(Directory.GetFiles(plugin.Generated, "Arrakis.Abstractions*"));
     }
 
     [Fact]

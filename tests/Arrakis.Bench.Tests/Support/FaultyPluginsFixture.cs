@@ -6,6 +6,7 @@ namespace Arrakis.Bench.Tests.Support;
 /// <list type="bullet">
 /// <item>Good — implements <c>probe</c>.</item>
 /// <item>Throws — its tool's constructor throws.</item>
+/// <item>Hangs — its tool's constructor blocks for 20 s.</item>
 /// <item>NeedsHelper — references Faulty.Helper.dll, which is then deleted from its folder.</item>
 /// <item>FutureApi — declares plugin API 2.0.</item>
 /// <item>NoApi — declares no plugin API version.</item>
@@ -45,6 +46,7 @@ public sealed class FaultyPluginsFixture : IDisposable
             [Arrakis.Tool("future")] public interface IFuture { string Probe(); }
             [Arrakis.Tool("no-api")] public interface INoApi { string Probe(); }
             [Arrakis.Tool("twin")] public interface ITwin { string Probe(); }
+            [Arrakis.Tool("hangs")] public interface IHangs { string Probe(); }
             """, plugin: false);
         Project(source, "Faulty.Helper", "namespace Faulty.Helper; public sealed class Helper { public string Name => \"helper\"; }", plugin: false);
 
@@ -55,6 +57,13 @@ public sealed class FaultyPluginsFixture : IDisposable
             {
                 public Throws() => throw new InvalidOperationException("boom from the constructor");
                 public string Probe() => "unreachable";
+            }
+            """);
+        Project(source, "Hangs", api + """
+            public sealed class Hangs : Faulty.Contracts.IHangs
+            {
+                public Hangs() => Thread.Sleep(20_000);
+                public string Probe() => "late";
             }
             """);
         Project(source, "NeedsHelper", api + """
@@ -79,7 +88,7 @@ public sealed class FaultyPluginsFixture : IDisposable
                 .Select(d => $"  <Project Path=\"{Path.GetFileName(d)}/{Path.GetFileName(d)}.csproj\" />\n")) + "</Solution>\n");
         DotNet.Build(Path.Combine(source, "faulty.slnx"));
 
-        foreach (var name in new[] { "Good", "Throws", "NeedsHelper", "FutureApi", "NoApi", "TwinA", "TwinB", "NoTools", "OwnContract" })
+        foreach (var name in new[] { "Good", "Throws", "Hangs", "NeedsHelper", "FutureApi", "NoApi", "TwinA", "TwinB", "NoTools", "OwnContract" })
             TempFolder.CopyFolder(Path.Combine(source, name, "bin", "Debug", "net10.0"), Path.Combine(Plugins, name));
         File.Delete(Path.Combine(Plugins, "NeedsHelper", "Faulty.Helper.dll"));
 

@@ -117,8 +117,32 @@ public sealed class ExperimentStoreTests : IDisposable
 
         var error = Assert.Throws<ExperimentStoreException>(() => probe.Echo(1));
 
-        Assert.Contains($"'{Path.Combine(file, "experiments", "ProbeExperiment.Echo")}' is not writable", error.Message);
+        Assert.Contains($"'{Path.Combine(file, "experiments", "ProbeExperiment.Echo")}' cannot be written", error.Message);
         Assert.Equal(0, probe.Calls);
+    }
+
+    [Fact]
+    public void ReadOnlyRunsFile_FailsBeforeTheExperimentRuns_AndKeepsEveryRecord()
+    {
+        _probe.Echo(1);
+        string runs = Path.Combine(_f.SaveDir, "ProbeExperiment.Echo", "runs.jsonl");
+        byte[] before = File.ReadAllBytes(runs);
+        using (ReadOnlyFile.Make(runs))
+        {
+            var probe = new ProbeExperiment(_f.Model, _f.SaveDir, _f.Registry); // a fresh bench: nothing cached about the folder
+
+            var error = Assert.Throws<ExperimentStoreException>(() => probe.Echo(2));
+
+            Assert.Contains($"'{runs}' cannot be written", error.Message);
+            Assert.Contains("nothing was run", error.Message);
+            Assert.Equal(0, probe.Calls);
+            // The bench that already wrote there checks the file again before its next run.
+            Assert.Throws<ExperimentStoreException>(() => _probe.Echo(3));
+            Assert.Equal(1, _probe.Calls);
+        }
+        Assert.Equal(before, File.ReadAllBytes(runs));
+        _probe.Echo(4); // writable again: appends
+        Assert.Equal(2, _probe.Store.ReadRuns("ProbeExperiment.Echo").Count);
     }
 
     [Fact]
