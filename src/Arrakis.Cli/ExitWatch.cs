@@ -22,12 +22,12 @@ internal static class ExitWatch
     private static void OnProcessExit(object? sender, EventArgs e)
     {
         if (Volatile.Read(ref _finished) == 1) return;
-        // Environment.Exit raises ProcessExit on the calling thread, so the caller is on this stack.
+        // When ProcessExit runs on the calling thread the caller is on this stack; otherwise it is named generically.
         string caller = new StackTrace().GetFrames()
             .Select(f => f.GetMethod())
             .Where(m => m?.DeclaringType is { } t && !IsHost(t.Assembly.GetName().Name))
             .Select(m => $"{m!.DeclaringType!.FullName}.{m.Name} ({m.DeclaringType.Assembly.GetName().Name})")
-            .FirstOrDefault() ?? "code outside the command";
+            .FirstOrDefault() ?? "the script or a plugin";
         Console.Error.WriteLine($"arrakis: Environment.Exit({Environment.ExitCode}) was called by {caller}; the session ends here " +
             "(records already in the experiment store are kept).");
         Console.Error.Flush();

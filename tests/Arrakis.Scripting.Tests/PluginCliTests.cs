@@ -49,7 +49,7 @@ public sealed class PluginCliTests : IDisposable
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("typed: a", r.Out);
         Assert.Contains("experiment: 3", r.Out);
-        Assert.True(File.Exists(Path.Combine(_dir.Path, "exps", "Words", "runs.jsonl")));
+        Assert.True(File.Exists(Path.Combine(_dir.Path, "exps", "Text.Words", "runs.jsonl"))); // {Type}.{Method}
 
         // A misspelt tool is checked against the plugin's contracts, before anything runs.
         File.WriteAllText(_dir.File("wc.csx"), File.ReadAllText(_dir.File("wc.csx")).Replace("[UseTools(\"wordcount\")", "[UseTools(\"wordcont\")"));

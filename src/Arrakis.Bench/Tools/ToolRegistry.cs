@@ -140,8 +140,9 @@ public sealed partial class ToolRegistry : IToolRegistry
         IReadOnlyList<Plugins.PluginReport> failed = FailedPlugins?.Invoke() ?? [];
         if (failed.Count == 0) return new(ToolNames.NotFoundMessage(name, Names));
         string plugins = string.Join("; ", failed.Select(p => $"plugin '{p.Name}' ({p.Folder}) failed to load — {p.Failure}: {p.Reason}"));
-        return new($"No tool named '{name}' is loaded, and {(failed.Count == 1 ? "a plugin" : $"{failed.Count} plugins")} failed to load, " +
-                   $"which may be where it comes from: {plugins}. Loaded tools: {(Names.Count == 0 ? "none" : string.Join(", ", Names))}.");
+        // The closest name first (a typo is the likelier cause), then the plugins that failed and why.
+        return new($"{ToolNames.NotFoundMessage(name, Names)} {(failed.Count == 1 ? "A plugin" : $"{failed.Count} plugins")} failed to load, " +
+                   $"which may be where it comes from: {plugins}.");
     }
 
     private static InvalidCastException WrongContract(Entry entry, Type requested) =>
