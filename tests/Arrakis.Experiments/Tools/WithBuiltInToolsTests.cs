@@ -7,10 +7,11 @@ namespace Arrakis.Experiments.Tools;
 public class WithBuiltInToolsTests
 {
     [Fact]
-    public void WithBuiltInTools_serves_the_three_built_in_tools_from_the_deployed_folder()
+    public void WithBuiltInTools_serves_the_built_in_tools_deployed_beside_the_assembly()
     {
         ToolRegistry registry = ToolRegistry.WithBuiltInTools();
-        Assert.Equal(["composer", "decomposer", "logit"], registry.Names);
+        // This project deploys the seed tools and the patching tool (Arrakis.Experiments.csproj's ArrakisPlugin items).
+        Assert.Equal(["composer", "decomposer", "logit", "patching"], registry.Names);
         Assert.IsAssignableFrom<IResidualDecomposer>(registry.Get("decomposer"));
         Assert.IsAssignableFrom<ILogitAttributor>(registry.Get("logit"));
         Assert.IsAssignableFrom<IAttentionComposer>(registry.Get("composer"));
