@@ -100,11 +100,9 @@ internal static class RssProbe
         long ms = clock.ElapsedMilliseconds;
         GC.KeepAlive(bytes);
         var status = File.ReadAllLines("/proc/self/status");
-        long Kb(string field) => long.Parse(status.First(l => l.StartsWith(field, StringComparison.Ordinal))
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
         // Anonymous (the process's own memory) and file-backed (page-cache pages mapped in, shared) at the end; the
         // tensors are disposed by then, so these show what the load left behind, VmHWM what it peaked at.
-        Console.WriteLine($"{Kb("VmHWM:") * 1024} {ms} {Kb("RssAnon:") * 1024} {Kb("RssFile:") * 1024}");
+        Console.WriteLine($"{ProcessMemory.Bytes(status, "VmHWM:")} {ms} {ProcessMemory.Bytes(status, "RssAnon:")} {ProcessMemory.Bytes(status, "RssFile:")}");
         return 0;
     }
 }

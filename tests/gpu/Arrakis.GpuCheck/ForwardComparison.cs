@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Arrakis.Checkpoints;
+using Arrakis.Benchmarks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,7 +25,7 @@ internal static class ForwardComparison
             "float16" => ScalarType.Float16,
             _ => throw new ArgumentException($"--dtype: '{args.Dtype}' is not one of float32, bfloat16, float16"),
         };
-        string folder = EnsureFolder(args.Folder);
+        string folder = PretrainedFixture.Ensure(args.Folder);
         bool runArrakis = args.Side != "pytorch";
         var clock = Stopwatch.StartNew();
         // With --side pytorch the model stays on the CPU: it only gives the vocabulary size, and the GPU stays PyTorch's.
@@ -44,8 +44,8 @@ internal static class ForwardComparison
         {
             try
             {
-                peer = PyTorchPeer.Start(args.Python, args.Peer, device.type == DeviceType.CUDA ? "cuda" : "cpu", args.Dtype);
-                double loadMs = peer.Send($"load {folder}").GetProperty("ms").GetDouble();
+                peer = new PyTorchPeer(args.Python, args.Peer, device.type == DeviceType.CUDA ? "cuda" : "cpu", args.Dtype);
+                double loadMs = peer.Time($"load {folder}");
                 Console.WriteLine($"PyTorch peer: {peer.Info.GetRawText()}; loaded in {loadMs:F0} ms");
             }
             catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
@@ -148,31 +148,7 @@ internal static class ForwardComparison
     {
         Synchronize(tokens.device);
         var clock = Stopwatch.StartNew();
-        double check;
-        using (var scope = NewDisposeScope())
-        {
-            switch (op)
-            {
-                case "forward":
-                    using (no_grad())
-                        check = model.Forward(tokens)[0, 0, 0].to(ScalarType.Float32).item<float>();
-                    break;
-                case "cache":
-                    var (logits, cache) = model.RunWithCache(tokens);
-                    check = logits[0, 0, 0].to(ScalarType.Float32).item<float>();
-                    cache.Dispose();
-                    break;
-                default:
-                    model.zero_grad();
-                    var output = model.Forward(tokens);
-                    long vocab = output.shape[2];
-                    var loss = nn.functional.cross_entropy(output[.., ..^1].reshape(-1, vocab).to(ScalarType.Float32), tokens[.., 1..].reshape(-1));
-                    loss.backward();
-                    check = loss.to(ScalarType.Float32).item<float>();
-                    model.zero_grad();
-                    break;
-            }
-        }
+        double check = PeerOperations.Run(op, model, tokens);
         Synchronize(tokens.device);
         return (clock.Elapsed.TotalMilliseconds, check);
     }
@@ -181,17 +157,6 @@ internal static class ForwardComparison
     {
         if (device.type == DeviceType.CUDA)
             torch.cuda.synchronize();
-    }
-
-    private static string EnsureFolder(string folder)
-    {
-        if (File.Exists(Path.Combine(folder, CheckpointFolder.SingleFileName)) && File.Exists(Path.Combine(folder, CheckpointFolder.ConfigFileName)))
-            return folder;
-        var config = HookedAutoConfig.Create("gpt2", vocabSize: 50257, hiddenSize: 768, numHiddenLayers: 12, numAttentionHeads: 12,
-            maxPositionEmbeddings: 1024, seed: 0);
-        using var model = new HookedTransformer(config);
-        model.SavePretrained(folder, options: new SavePretrainedOptions { Overwrite = true });
-        return folder;
     }
 
     private static double Median(List<double> values) => values.Count == 0 ? double.NaN : values.Order().ElementAt(values.Count / 2);
