@@ -219,13 +219,7 @@ public sealed class SafetensorsFile : IDisposable
         if (mapped is null)
             return false;
         using var shaped = mapped.view(destination.shape);
-        using (torch.no_grad())
-        {
-            // TorchSharp 0.107's set_ hands back the destination object itself (disposing it would dispose the parameter).
-            var result = destination.set_(shaped);
-            if (!ReferenceEquals(result, destination))
-                result.Dispose();
-        }
+        Util.StorageSwap.Into(destination, shaped);
         return true;
     }
 

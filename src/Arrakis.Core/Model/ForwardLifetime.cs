@@ -86,12 +86,10 @@ internal sealed class ForwardLifetime : IDisposable
             tensor.Dispose();
     }
 
-    /// <summary>Hands <paramref name="result"/> to the caller of the forward pass (out of the pass's scope).</summary>
+    /// <summary>Hands <paramref name="result"/> to the caller of the forward pass (out of the pass's scope); every step has ended by then.</summary>
     public Tensor Return(Tensor result)
     {
         _retained.Remove(result);
-        foreach (var step in _steps)
-            step.MoveToOther(_pass, result);
         return _pass.MoveToOuter(result);
     }
 

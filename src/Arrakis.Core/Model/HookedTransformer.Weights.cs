@@ -71,16 +71,12 @@ public partial class HookedTransformer
     /// </summary>
     public void MakeParametersContiguous()
     {
-        using var noGrad = no_grad();
         foreach (var (_, parameter) in named_parameters())
         {
             if (parameter.is_contiguous())
                 continue;
             using var contiguous = parameter.contiguous();
-            // TorchSharp 0.107's set_ hands back the parameter object itself.
-            var result = parameter.set_(contiguous);
-            if (!ReferenceEquals(result, parameter))
-                result.Dispose();
+            Util.StorageSwap.Into(parameter, contiguous);
         }
     }
 }
