@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Arrakis.Hooks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,7 +41,7 @@ internal static class ForwardVersusPyTorchProbe
         string logitFile = tokenFile + ".logits";
         File.WriteAllBytes(tokenFile, tokens.data<long>().ToArray().SelectMany(BitConverter.GetBytes).ToArray());
 
-        using var peer = new PyTorchPeer(python, threads);
+        using var peer = new PyTorchPeer(python, PyTorchPeer.BesideThisAssembly, threads: threads);
         Console.WriteLine($"PyTorch peer: {peer.Info.GetRawText()}; OpenBLAS put first: {peer.UsesOpenBlas}");
         Console.WriteLine($"this process: TorchSharp over libtorch {torch.__version__}, {torch.get_num_threads()} threads");
         peer.Send($"load {folder}");
@@ -86,30 +85,29 @@ internal static class ForwardVersusPyTorchProbe
     private static void MeasurePeakOfOneForward(HookedTransformer model, Tensor tokens, PyTorchPeer peer)
     {
         // Warm both (allocator caches, kernels), then reset each peak and run one forward.
-        Forward(model, tokens);
+        PeerOperations.Forward(model, tokens);
         peer.Time("forward");
         var before = peer.Send("memory");  // also resets the peer's peak
         peer.Time("forward");
         var after = peer.Send("memory");
         long oursBefore = ProcessMemory.ResetPeak();
-        Forward(model, tokens);
-        var (oursRss, oursPeak) = ProcessMemory.Read();
+        PeerOperations.Forward(model, tokens);
+        long oursPeak = ProcessMemory.Read().Peak;
         Console.WriteLine($"  held before, by kind: Arrakis {ProcessMemory.Kinds()}; PyTorch anonymous {before.GetProperty("anon_mb").GetDouble():F0} MiB, file-backed {before.GetProperty("file_mb").GetDouble():F0} MiB");
         double theirBefore = before.GetProperty("rss_mb").GetDouble(), theirPeak = after.GetProperty("peak_rss_mb").GetDouble();
-        double ourBeforeMb = oursBefore / 1e6 * 1.048576, ourPeakMb = oursPeak / 1e6 * 1.048576;
+        double ourBeforeMb = oursBefore / 1048576.0, ourPeakMb = oursPeak / 1048576.0;  // MiB, as the peer reports
         Console.WriteLine($"peak RSS of one forward: Arrakis {ourPeakMb:F0} MiB (held before: {ourBeforeMb:F0}, growth {ourPeakMb - ourBeforeMb:F0}); " +
             $"PyTorch {theirPeak:F0} MiB (held before: {theirBefore:F0}, growth {theirPeak - theirBefore:F0}); ratio of peaks {ourPeakMb / theirPeak:F2}× (target ≤ 1.2×)");
-        GC.KeepAlive(oursRss);
     }
 
     private static void MeasureTimes(HookedTransformer model, Tensor tokens, PyTorchPeer peer, string folder, PretrainedOptions loadOptions, int rounds)
     {
         var operations = new (string Name, string PeerCommand, Action Ours, double Target)[]
         {
-            ("forward", "forward", () => Forward(model, tokens), 1.1),
-            ("RunWithCache, every hook point", "cache", () => Cache(model, tokens), 1.0),
-            ("one head zero-ablated (hook_z)", "ablate", () => Ablate(model, tokens), 1.1),
-            ("loss + backward", "backward", () => Backward(model, tokens), 1.0),
+            ("forward", "forward", () => PeerOperations.Forward(model, tokens), 1.1),
+            ("RunWithCache, every hook point", "cache", () => PeerOperations.Cache(model, tokens), 1.0),
+            ("one head zero-ablated (hook_z)", "ablate", () => PeerOperations.Ablate(model, tokens), 1.1),
+            ("loss + backward", "backward", () => PeerOperations.Backward(model, tokens), 1.0),
             ("reload the checkpoint folder", "load", () => HookedTransformer.FromPretrained(folder, loadOptions).Dispose(), 1.2),
         };
         foreach (var op in operations)  // warm-up
@@ -160,7 +158,7 @@ internal static class ForwardVersusPyTorchProbe
         // Matrix-product FLOPs of one forward: per layer q, k, v, o (4·d²) and the MLP (2·d·d_mlp) per token, attention
         // scores and pattern·v (2·pos·d per token, full square as computed), and the unembedding (d·d_vocab per token).
         double flops = 2 * t * (cfg.NLayers * (4 * d * d + 2 * d * cfg.DMlp + 2 * Positions * d) + d * cfg.DVocab);
-        var forwardTimes = Enumerable.Range(0, 5).Select(_ => Timed(() => Forward(model, tokens))).ToList();
+        var forwardTimes = Enumerable.Range(0, 5).Select(_ => Timed(() => PeerOperations.Forward(model, tokens))).ToList();
         using var a = randn(Batch * Positions, cfg.DModel);
         using var b = randn(cfg.DModel, cfg.DMlp);
         double matmulFlops = 2.0 * Batch * Positions * cfg.DModel * cfg.DMlp;
@@ -172,7 +170,7 @@ internal static class ForwardVersusPyTorchProbe
 
     private static void MeasureFlatness(HookedTransformer model, Tensor tokens, int repeats)
     {
-        foreach (var (name, op) in new (string, Action)[] { ("forwards", () => Forward(model, tokens)), ("RunWithCache calls (cache disposed)", () => Cache(model, tokens)) })
+        foreach (var (name, op) in new (string, Action)[] { ("forwards", () => PeerOperations.Forward(model, tokens)), ("RunWithCache calls (cache disposed)", () => PeerOperations.Cache(model, tokens)) })
         {
             long early = 0;
             long peakStart = ProcessMemory.ResetPeak();
@@ -188,36 +186,6 @@ internal static class ForwardVersusPyTorchProbe
         }
     }
 
-    private static void Forward(HookedTransformer model, Tensor tokens)
-    {
-        using var noGrad = no_grad();
-        model.Forward(tokens).Dispose();
-    }
-
-    private static void Cache(HookedTransformer model, Tensor tokens)
-    {
-        var (logits, cache) = model.RunWithCache(tokens);
-        cache.Dispose();
-        logits.Dispose();
-    }
-
-    private static void Ablate(HookedTransformer model, Tensor tokens)
-    {
-        using var scope = NewDisposeScope();
-        using var head = tensor(new long[] { 0 });
-        using var noGrad = no_grad();
-        model.RunWithHooks(tokens, [new Hook("blocks.0.attn.hook_z", (z, _) => z.index_fill_(2, head, 0.0))]);
-    }
-
-    private static void Backward(HookedTransformer model, Tensor tokens)
-    {
-        using var scope = NewDisposeScope();
-        model.zero_grad(set_to_none: true);
-        using (var grad = enable_grad())
-            model.Loss(tokens).backward();
-        model.zero_grad(set_to_none: true);
-    }
-
     private static double Timed(Action action)
     {
         var clock = Stopwatch.StartNew();
@@ -230,39 +198,4 @@ internal static class ForwardVersusPyTorchProbe
         var sorted = values.Order().ToList();
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
-}
-
-/// <summary>This process's resident memory from /proc/self/status, and its peak reset through /proc/self/clear_refs.</summary>
-internal static class ProcessMemory
-{
-    /// <summary>(VmRSS, VmHWM) in bytes.</summary>
-    public static (long Rss, long Peak) Read()
-    {
-        long rss = 0, peak = 0;
-        foreach (string line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                rss = Kilobytes(line) * 1024;
-            else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                peak = Kilobytes(line) * 1024;
-        }
-        return (rss, peak);
-    }
-
-    /// <summary>Resets VmHWM to the current RSS ("5" to clear_refs, Linux 4.0 and later) and returns that RSS.</summary>
-    public static long ResetPeak()
-    {
-        File.WriteAllText("/proc/self/clear_refs", "5");
-        return Read().Rss;
-    }
-
-    /// <summary>RssAnon and RssFile as text.</summary>
-    public static string Kinds()
-    {
-        var lines = File.ReadLines("/proc/self/status").ToList();
-        string Mib(string key) => (Kilobytes(lines.First(l => l.StartsWith(key, StringComparison.Ordinal))) / 1024.0).ToString("F0");
-        return $"anonymous {Mib("RssAnon:")} MiB, file-backed {Mib("RssFile:")} MiB";
-    }
-
-    private static long Kilobytes(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
 }
