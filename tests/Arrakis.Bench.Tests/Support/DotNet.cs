@@ -31,9 +31,11 @@ public static class DotNet
         start.Environment["DOTNET_GENERATE_ASPNET_CERTIFICATE"] = "false";
 
         var output = new StringBuilder();
+        var outputClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var errorClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, e) => Append(output, e.Data, outputClosed);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data, errorClosed);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -43,6 +45,10 @@ public static class DotNet
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"dotnet {string.Join(' ', arguments)} took over {timeout}:\n{Text(output)}");
         }
+        // The timed WaitForExit does not wait for the last lines to be read (a test once saw the summary line of
+        // "dotnet test" missing). Wait for both streams to close; a build server that inherited the pipes keeps them
+        // open, so the wait is bounded: everything the process wrote before it exited is read within it.
+        Task.WaitAll([outputClosed.Task, errorClosed.Task], StreamDrain);
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"dotnet {string.Join(' ', arguments)} exited {process.ExitCode}:\n{Text(output)}");
         return Text(output);
@@ -55,6 +61,14 @@ public static class DotNet
         if (outputFolder is not null) arguments.AddRange(["-o", outputFolder]);
         arguments.AddRange(extra);
         return Run(Path.GetDirectoryName(Path.GetFullPath(project))!, [.. arguments]);
+    }
+
+    private static readonly TimeSpan StreamDrain = TimeSpan.FromSeconds(3);
+
+    private static void Append(StringBuilder output, string? line, TaskCompletionSource closed)
+    {
+        if (line is null) closed.TrySetResult();
+        else lock (output) output.AppendLine(line);
     }
 
     private static string Text(StringBuilder output)
