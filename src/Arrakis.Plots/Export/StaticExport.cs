@@ -12,8 +12,8 @@ public static class StaticExport
     /// <summary>The default size in pixels, from the figure's shape (labels need room).</summary>
     public static (int Width, int Height) DefaultSize(Figure figure) => figure switch
     {
-        HeatmapFigure h => (Math.Clamp(160 + 28 * h.ColumnLabels.Count, 480, 2400), Math.Clamp(140 + 24 * h.RowLabels.Count, 360, 2400)),
-        BarFigure b => (Math.Clamp(160 + 28 * b.Labels.Count, 480, 2400), 420),
+        HeatmapFigure h => (Math.Clamp(160 + 28 * h.ColumnLabels.Count, 720, 2400), Math.Clamp(140 + 24 * h.RowLabels.Count, 360, 2400)),
+        BarFigure b => (Math.Clamp(160 + 28 * b.Labels.Count, 720, 2400), 480),
         AttentionFigure a => (Math.Clamp(200 + 14 * a.Tokens.Count * a.Heads.Count, 600, 3000), Math.Clamp(160 + 14 * a.Tokens.Count, 400, 2000)),
         TokenContextsFigure c => (Math.Clamp(200 + 40 * c.Contexts.Max(x => x.Tokens.Count), 600, 3000), Math.Clamp(120 + 30 * c.Contexts.Count, 300, 2000)),
         _ => (720, 440),
@@ -66,7 +66,8 @@ public static class StaticExport
     private static Plot Draw(Figure figure)
     {
         var plot = new Plot();
-        plot.Title(figure.Title.Length > 90 ? figure.Title[..89] + "…" : figure.Title);
+        plot.Title(figure.Title.Length > 100 ? figure.Title[..99] + "…" : figure.Title);
+        plot.Axes.Title.Label.FontSize = 12;
         switch (figure)
         {
             case HeatmapFigure h:
@@ -142,6 +143,7 @@ public static class StaticExport
         {
             axis.TickLabelStyle.Rotation = 60;
             axis.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+            axis.MinimumSize = 16 + 6.5f * Math.Min(30, labels.Max(l => l.Length));
         }
     }
 

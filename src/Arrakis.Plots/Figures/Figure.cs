@@ -8,7 +8,7 @@ namespace Arrakis.Plots;
 /// <see cref="StaticExport"/> (ScottPlot) and as interactive SVG/HTML by <see cref="HtmlReport"/>.
 /// </summary>
 /// <param name="Title">What the figure shows, with its units.</param>
-[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "$kind")]
 [JsonDerivedType(typeof(HeatmapFigure), "heatmap")]
 [JsonDerivedType(typeof(BarFigure), "bars")]
 [JsonDerivedType(typeof(LineFigure), "lines")]

@@ -1,16 +1,16 @@
 namespace Arrakis.Plots;
 
 /// <summary>A node of a <see cref="GraphFigure"/>; <paramref name="Layer"/> orders nodes left to right (input first).</summary>
-public sealed record GraphNode(string Id, string Label, int Layer);
+public sealed record FigureNode(string Id, string Label, int Layer);
 
 /// <summary>A directed, weighted edge of a <see cref="GraphFigure"/>.</summary>
-public sealed record GraphEdge(string From, string To, double Weight, string? Label = null);
+public sealed record FigureEdge(string From, string To, double Weight, string? Label = null);
 
 /// <summary>
 /// A layered directed graph (a circuit: heads and MLPs as nodes, attributed edges): nodes in columns by layer, edges
 /// drawn with width ∝ |weight|, blue negative and red positive; each edge carries its value.
 /// </summary>
-public sealed record GraphFigure(string Title, IReadOnlyList<GraphNode> Nodes, IReadOnlyList<GraphEdge> Edges) : Figure(Title)
+public sealed record GraphFigure(string Title, IReadOnlyList<FigureNode> Nodes, IReadOnlyList<FigureEdge> Edges) : Figure(Title)
 {
     /// <inheritdoc />
     public override string Kind => "graph";

@@ -67,7 +67,7 @@ public sealed class PlotSession
         Queue1(Views.Attention(title, patterns, tokens, headLabels));
 
     /// <summary>A layered graph from nodes and edges (a circuit), queued.</summary>
-    public Figure Graph(string title, IReadOnlyList<GraphNode> nodes, IReadOnlyList<GraphEdge> edges) => Queue1(new GraphFigure(title, nodes, edges));
+    public Figure Graph(string title, IReadOnlyList<FigureNode> nodes, IReadOnlyList<FigureEdge> edges) => Queue1(new GraphFigure(title, nodes, edges));
 
     /// <summary>Token contexts with per-token highlight, queued.</summary>
     public Figure Contexts(string title, IReadOnlyList<TokenContext> contexts) => Queue1(new TokenContextsFigure(title, contexts));

@@ -92,8 +92,8 @@ public static class ToolViews
 
     private static Figure CompositionHeatmap(CompositionScoresResult s, Func<string, string> T)
     {
-        var writers = s.Pairs.Select(p => p.Writer).Distinct().Order().ToList();
-        var readers = s.Pairs.Select(p => p.Reader).Distinct().Order().ToList();
+        var writers = s.Pairs.Select(p => p.Writer).Distinct().OrderBy(h => h.Layer).ThenBy(h => h.Head).ToList();
+        var readers = s.Pairs.Select(p => p.Reader).Distinct().OrderBy(h => h.Layer).ThenBy(h => h.Head).ToList();
         return Views.Heatmap(T($"{s.Kind}-composition scores, writer × reader (random baseline {s.RandomBaseline:F3})"),
             writers.Select(w => readers.Select(r => s.Pairs.FirstOrDefault(p => p.Writer == w && p.Reader == r)?.Score ?? double.NaN).ToArray()).ToArray(),
             writers.Select(w => w.ToString()).ToList(), readers.Select(r => r.ToString()).ToList(), "writer", "reader");
@@ -120,9 +120,9 @@ public static class ToolViews
         var strongest = e.Edges.OrderByDescending(x => Math.Abs(x.Score)).Take(FigureLimits.MaxGraphNodes).ToList();
         var names = strongest.SelectMany(x => new[] { x.Upstream, x.Downstream }).Distinct().Take(FigureLimits.MaxGraphNodes).ToHashSet();
         var order = e.Nodes.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i);
-        var nodes = names.Select(n => new GraphNode(n, n, GraphLayers.LayerOf(n, order))).ToList();
+        var nodes = names.Select(n => new FigureNode(n, n, GraphLayers.LayerOf(n, order))).ToList();
         var edges = strongest.Where(x => names.Contains(x.Upstream) && names.Contains(x.Downstream))
-            .Select(x => new GraphEdge(x.Upstream, x.Downstream, x.Score, x.Input)).ToList();
+            .Select(x => new FigureEdge(x.Upstream, x.Downstream, x.Score, x.Input)).ToList();
         var figure = new GraphFigure(T($"{e.Method} edge scores ({e.Direction}; an estimate of patching each edge)"), nodes, edges)
         { Note = e.Edges.Count > strongest.Count ? $"The {strongest.Count} strongest of {e.Edges.Count} edges." : null };
         figure.Validate();
