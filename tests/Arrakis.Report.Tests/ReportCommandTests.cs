@@ -19,16 +19,16 @@ public sealed class ReportCommandTests
     {
         var (dir, id) = Stored();
         using var _ = dir;
-        var before = Arrakis.Run("experiments", "show", "PlotBench.Detect", "--out", dir.Path);
+        var before = ArrakisCli.Run("experiments", "show", "PlotBench.Detect", "--out", dir.Path);
         Assert.Contains($"report: arrakis report PlotBench.Detect --run {id}", before.Out);
         string html = dir.File("page.html");
-        var result = Arrakis.Run("report", "PlotBench.Detect", "--run", id, "--out", dir.Path, "--html", html);
+        var result = ArrakisCli.Run("report", "PlotBench.Detect", "--run", id, "--out", dir.Path, "--html", html);
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Equal(html, result.Out.Trim());
         Assert.Contains("data-kind=\"heatmap\"", File.ReadAllText(html));
         // The default place, then shown by experiments show.
-        Assert.Equal(0, Arrakis.Run("report", "PlotBench.Detect", "--run", id, "--out", dir.Path).ExitCode);
-        var after = Arrakis.Run("experiments", "show", "PlotBench.Detect", "--out", dir.Path);
+        Assert.Equal(0, ArrakisCli.Run("report", "PlotBench.Detect", "--run", id, "--out", dir.Path).ExitCode);
+        var after = ArrakisCli.Run("experiments", "show", "PlotBench.Detect", "--out", dir.Path);
         Assert.Contains($"report: file://{Path.Combine(dir.Path, "PlotBench.Detect", "reports", id + ".html")}", after.Out);
     }
 
@@ -37,11 +37,11 @@ public sealed class ReportCommandTests
     {
         var (dir, id) = Stored();
         using var _ = dir;
-        var result = Arrakis.Run("report", "PlotBench.Detect", "--run", "2026", "--out", dir.Path);
+        var result = ArrakisCli.Run("report", "PlotBench.Detect", "--run", "2026", "--out", dir.Path);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("No run '2026' of PlotBench.Detect", result.Error);
         Assert.Contains(id, result.Error);
-        var experiment = Arrakis.Run("report", "PlotBench.Detec", "--out", dir.Path);
+        var experiment = ArrakisCli.Run("report", "PlotBench.Detec", "--out", dir.Path);
         Assert.Equal(2, experiment.ExitCode);
         Assert.Contains("Closest: PlotBench.Detect", experiment.Error);
     }

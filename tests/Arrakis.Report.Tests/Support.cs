@@ -32,7 +32,7 @@ internal static class Repo
 }
 
 /// <summary>Runs the arrakis apphost copied next to the tests.</summary>
-internal static class Arrakis
+internal static class ArrakisCli
 {
     public sealed record Result(int ExitCode, string Out, string Error);
 
