@@ -6,7 +6,9 @@
 // (attends to the token after the earlier occurrence of the current token) with the attention tool's head detector
 // (HeadDetector, TransformerLens's detect_head), measures their K-composition against the
 // random baseline, path-patches the previous-token → induction-head path through the key, attributes the correct
-// logit to every component (direct logit attribution) and saves the summary as the experiment "induction-circuit".
+// logit to every component (direct logit attribution) and saves the summary as the experiment "induction-circuit",
+// with its figures (head scores, K-composition, path patching, DLA bars, the attention patterns of one sequence), and
+// writes the run's self-contained HTML report (`arrakis report induction-circuit` writes it again).
 //
 // Model: the zoo's trained attn-only-2l by default (`arrakis models attn-only-2l` shows its card); the script reads no
 // constant of it and runs on any two-layer model, e.g. `--model hand-built-induction`, whose circuit is set by hand.
@@ -87,6 +89,21 @@ var summary = Bench.Record("induction-circuit", new Dictionary<string, object?> 
         .OrderByDescending(x => x.Value).ToList();
     bar.Advance();
 
+    // Figures, stored with this run (figures/{runId}/ in the experiment's folder) and drawn by its report.
+    var layerLabels = Enumerable.Range(0, cfg.NLayers).Select(l => $"L{l}").ToList();
+    var headLabels = Enumerable.Range(0, cfg.NHeads).Select(h => $"H{h}").ToList();
+    double[][] Rows(double[,] grid) => Enumerable.Range(0, cfg.NLayers).Select(l => Enumerable.Range(0, cfg.NHeads).Select(h => grid[l, h]).ToArray()).ToArray();
+    Plot.Heatmap("Previous-token score (mean attention i → i−1), layer × head", Rows(prevScore), layerLabels, headLabels, "layer", "head");
+    Plot.Heatmap("Induction score (attention to the token after the earlier occurrence), layer × head", Rows(indScore), layerLabels, headLabels, "layer", "head");
+    Plot.Bars($"K-composition into {inductionHead} (random baseline {baseline:F3})", writers.Select(w => w.ToString()).Append("random").ToList(),
+        writers.Select(ScoreK).Append(baseline).ToList(), "K-composition score");
+    Plot.Bars($"Path patching into {inductionHead}'s key: share of the sender's effect", [$"{previousTokenHead} → {inductionHead}", $"{control} → {inductionHead} (control)", $"{previousTokenHead} → all induction heads"],
+        [paths[0].Fraction, (paths[1].Clean - paths[1].Patched) / (paths[0].Clean - paths[0].Corrupted), intoAll.Fraction], "fraction of the effect");
+    Plot.Bars($"Direct logit attribution of the correct token at position {pos} (mean over sequences)", full.Labels.ToList(), attributions.data<float>().Select(v => (double)v).ToList(), "logit");
+    using (var patterns = torch.stack(Enumerable.Range(0, cfg.NLayers).Select(l => cache["pattern", l][0]).ToArray()))   // [layer, head, q, k] of sequence 0
+        Plot.Attention("Attention patterns of sequence 0 (hover a token: its sources light up)", patterns,
+            rows.Take(2 * half).Select(t => Plot.TokenText?.Invoke(t) ?? t.ToString()).ToList());
+
     return new Dictionary<string, object?>
     {
         ["model"] = cfg.ModelName,
@@ -129,5 +146,6 @@ Out.WriteLine($"  direct logit attribution of the correct token (top components)
 foreach (var (label, value) in (Dictionary<string, object?>)summary["dla"]!)
     Out.WriteLine($"      {label,-10} {F(value),8}");
 Out.WriteLine($"Saved as experiment 'induction-circuit' (run {Bench.LastRun?.RunId}) in {Path.GetFullPath(OutDir)}");
+Out.WriteLine($"Report: {Plot.Report("induction-circuit", Bench.LastRun!.RunId)}");
 noGrad.Dispose();
 scope.Dispose();

@@ -30,6 +30,7 @@ namespace Arrakis.Generators
         public const string LogExperimentAttribute = "Arrakis.Bench.LogExperimentAttribute";
         public const string TestHypothesisAttribute = "Arrakis.Bench.TestHypothesisAttribute";
         public const string ProfileModelAttribute = "Arrakis.Bench.ProfileModelAttribute";
+        public const string PlotResultsAttribute = "Arrakis.Bench.PlotResultsAttribute";
 
         /// <summary>The MSBuild property (made visible by Arrakis.Bench's props) that paths are made relative to.</summary>
         public const string ProjectDirProperty = "build_property.ProjectDir";

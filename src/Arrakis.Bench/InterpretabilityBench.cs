@@ -24,8 +24,8 @@ namespace Arrakis.Bench;
 /// exp.TestResidualDecomposer(inputIds, 0);
 /// </code></example>
 /// <remarks>
-/// Reports (<c>[PlotResults]</c>) arrive with a later issue: their option goes on <see cref="ExperimentCall"/> and
-/// their output on the record, beside <see cref="ExperimentRecord.Hypothesis"/>.
+/// Figures (<see cref="PlotResultsAttribute"/>, a script's <c>Plot</c>) are written by <see cref="FigureWriter"/> into
+/// <c>{experiment}/figures/{runId}/</c> before the record is appended, and listed in <see cref="ExperimentRecord.Figures"/>.
 /// </remarks>
 public class InterpretabilityBench
 {
@@ -49,6 +49,13 @@ public class InterpretabilityBench
 
     /// <summary>The model experiments run against.</summary>
     public HookedTransformer Model { get; }
+
+    /// <summary>
+    /// Writes each stored run's figures. Default: <c>Arrakis.Plots.RunFigureWriter</c> when the Arrakis.Plots assembly
+    /// can be loaded (it is referenced by the script host and the <c>arrakis</c> command), else null, and a
+    /// <c>[PlotResults]</c> run is recorded with a warning saying its figures were not drawn.
+    /// </summary>
+    public IFigureWriter? FigureWriter { get; set; } = DefaultFigureWriter.Create();
 
     /// <summary>
     /// The tools: those added with <see cref="AddTool{TContract}"/>, then the registry's. A tool that implements
@@ -185,6 +192,26 @@ public class InterpretabilityBench
         }
 
         HypothesisResult? hypothesis = error is null ? call.Hypothesis?.Run() : null;
+        IReadOnlyList<FigureRecord> figures = [];
+        if (call.Log && FigureWriter is { } writer)
+        {
+            try
+            {
+                figures = writer.WriteFigures(Store.ExperimentDirectory(info.Name), runId, error is null ? result : null, call.PlotResults && error is null, warnings);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                warnings.Add($"The figures of {info.Name} run {runId} could not be written ({e.GetType().Name}: {e.Message}); the run is recorded without them.");
+            }
+        }
+        else if (call.PlotResults && call.Log)
+        {
+            warnings.Add($"{info.Name} has [PlotResults] but no figure writer is available (the Arrakis.Plots assembly is not loaded); the run is recorded without figures.");
+        }
+        else if (call.PlotResults)
+        {
+            warnings.Add($"{info.Name} has [PlotResults] without [LogExperiment]: figures are stored only with a stored run.");
+        }
         var record = new ExperimentRecord
         {
             RunId = runId,
@@ -202,6 +229,7 @@ public class InterpretabilityBench
             Result = hasResult ? ExperimentJson.Encode(result, $"result of {info.Name}", sidecars, warnings) : null,
             Hypothesis = hypothesis,
             Profile = profile,
+            Figures = figures,
             Warnings = warnings,
         };
         foreach (string warning in warnings) Warn(warning);

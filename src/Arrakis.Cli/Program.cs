@@ -35,6 +35,7 @@ namespace Arrakis.Cli
             root.Subcommands.Add(ToolsCommand.Create());
             root.Subcommands.Add(ModelsCommand.Create());
             root.Subcommands.Add(ExperimentsCommand.Create());
+            root.Subcommands.Add(ReportCommand.Create());
             root.Subcommands.Add(InfoCommand.Create());
             root.Subcommands.Add(DemoCommand.Create());
             root.Subcommands.Add(TrainCommand.Create());

@@ -19,6 +19,7 @@ public class ScriptGlobals
     private readonly Lazy<HookedTransformer> _model;
     private readonly Lazy<ArrakisTokenizer?> _tokenizer;
     private readonly Lazy<ScriptBench> _bench;
+    private readonly Lazy<Arrakis.Plots.PlotSession> _plot;
     private (string Path, string Text)? _script;
     private CancellationTokenSource _cancellation = new();
 
@@ -53,7 +54,9 @@ public class ScriptGlobals
         Out = output ?? Console.Out;
         Progress = progress ?? ScriptProgress.None;
         ModelName = modelName;
-        _bench = new Lazy<ScriptBench>(() => new ScriptBench(Model, OutDir, Tools, () => _script), LazyThreadSafetyMode.ExecutionAndPublication);
+        _plot = new Lazy<Arrakis.Plots.PlotSession>(() => new Arrakis.Plots.PlotSession(() => Bench.Store,
+            id => HasTokenizer ? Tokenizer.Decode([id]) : id.ToString(System.Globalization.CultureInfo.InvariantCulture)), LazyThreadSafetyMode.ExecutionAndPublication);
+        _bench = new Lazy<ScriptBench>(() => new ScriptBench(Model, OutDir, Tools, () => _script) { FigureWriter = Plot.Writer }, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>The model (<c>--model</c>), loaded on first use.</summary>
@@ -79,6 +82,13 @@ public class ScriptGlobals
     /// script code with <see cref="ScriptBench.Record{T}"/>.
     /// </summary>
     public ScriptBench Bench => _bench.Value;
+
+    /// <summary>
+    /// Figures (Arrakis's <c>plot_results</c>): <c>Plot.Show(result)</c> queues any value's default views for the next
+    /// stored run (<c>Bench.Record</c>), <c>Plot.Save(result, "dla.png")</c> writes one to a file,
+    /// <c>Plot.Report(experiment, runId)</c> writes the run's self-contained HTML report and returns its path.
+    /// </summary>
+    public Arrakis.Plots.PlotSession Plot => _plot.Value;
 
     /// <summary>The running script's path, or null in the REPL.</summary>
     public string? ScriptPath => _script?.Path;

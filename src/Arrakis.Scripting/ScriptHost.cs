@@ -222,6 +222,7 @@ public sealed class ScriptHost
         yield return typeof(HookedTransformer).Assembly;
         yield return typeof(Arrakis.Bench.InterpretabilityBench).Assembly;
         yield return typeof(ScriptGlobals).Assembly;
+        yield return typeof(Arrakis.Plots.PlotSession).Assembly;
         yield return typeof(TorchSharp.torch).Assembly;
         yield return typeof(Microsoft.ML.Tokenizers.Tokenizer).Assembly;
     }

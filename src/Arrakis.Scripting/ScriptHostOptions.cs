@@ -10,7 +10,7 @@ public sealed class ScriptHostOptions
     [
         "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Text", "System.Threading", "System.Threading.Tasks",
         "TorchSharp", "static TorchSharp.torch",
-        "Arrakis", "Arrakis.Bench", "Arrakis.Hooks", "Arrakis.Tokenizers", "Arrakis.Checkpoints", "Arrakis.Scripting",
+        "Arrakis", "Arrakis.Bench", "Arrakis.Hooks", "Arrakis.Tokenizers", "Arrakis.Checkpoints", "Arrakis.Scripting", "Arrakis.Plots",
     ];
 
     /// <summary>Namespaces imported by every script (a <c>static </c> prefix imports a type's members).</summary>

@@ -97,6 +97,10 @@ namespace Arrakis.Generators.UseTools
                 {
                     w.Line($"Profile = ({Bench}.Granularity){granularity.ToString(CultureInfo.InvariantCulture)},");
                 }
+                if (e.PlotResults)
+                {
+                    w.Line("PlotResults = true,");
+                }
                 w.Close(";");
 
                 string run = e.ReturnKind switch
@@ -148,6 +152,7 @@ namespace Arrakis.Generators.UseTools
                     extras.Add($"tests <c>{Xml(h.Null.Name.TrimStart('@'))}</c> against <c>{Xml(h.Alternative.Name.TrimStart('@'))}</c> ([TestHypothesis])");
                 }
                 if (e.Profile is not null) extras.Add("profiles the model ([ProfileModel])");
+                if (e.PlotResults) extras.Add("draws and stores the result's default views ([PlotResults])");
                 return extras.Count == 0 ? "" : "; " + string.Join("; ", extras);
             }
 

@@ -86,7 +86,8 @@ namespace Arrakis.Generators.UseTools
                 // Shapes a recorded run cannot keep: each reported at the token that makes it so.
                 bool recorded = FindAttribute(method, GeneratorInfo.LogExperimentAttribute) is not null
                     || FindAttribute(method, GeneratorInfo.TestHypothesisAttribute) is not null
-                    || FindAttribute(method, GeneratorInfo.ProfileModelAttribute) is not null;
+                    || FindAttribute(method, GeneratorInfo.ProfileModelAttribute) is not null
+                    || FindAttribute(method, GeneratorInfo.PlotResultsAttribute) is not null;
                 if (recorded && method.IsAsync && method.ReturnsVoid)
                 {
                     SyntaxToken asyncKeyword = syntax.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.AsyncKeyword));
@@ -261,6 +262,7 @@ namespace Arrakis.Generators.UseTools
                     Profile: FindAttribute(method, GeneratorInfo.ProfileModelAttribute) is { } profile
                         ? profile.ConstructorArguments.FirstOrDefault().Value as int? ?? 1
                         : null,
+                    PlotResults: FindAttribute(method, GeneratorInfo.PlotResultsAttribute) is not null,
                     Source: CaptureSource(syntax, sampleFunctions, ct));
             }
 

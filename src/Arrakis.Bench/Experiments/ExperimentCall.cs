@@ -4,8 +4,7 @@ namespace Arrakis.Bench;
 /// One call of a recorded experiment, built by generated code and handed to
 /// <see cref="InterpretabilityBench.RunExperiment{T}(ExperimentCall, Func{T})"/>. Options of the experiment
 /// attributes live here: <c>[LogExperiment]</c> sets <see cref="Log"/>, <c>[TestHypothesis]</c> sets
-/// <see cref="Hypothesis"/>, <c>[ProfileModel]</c> sets <see cref="Profile"/>; <c>[PlotResults]</c> (a later issue)
-/// adds its option beside them.
+/// <see cref="Hypothesis"/>, <c>[ProfileModel]</c> sets <see cref="Profile"/>, <c>[PlotResults]</c> sets <see cref="PlotResults"/>.
 /// </summary>
 /// <param name="info">The experiment as captured at compile time.</param>
 /// <param name="arguments">The ordinary arguments, in the order of <see cref="ExperimentInfo.ParameterNames"/>.</param>
@@ -29,4 +28,7 @@ public sealed class ExperimentCall(ExperimentInfo info, object?[] arguments, Too
 
     /// <summary>What to profile while the experiment runs (<c>[ProfileModel]</c>), if anything.</summary>
     public Granularity? Profile { get; init; }
+
+    /// <summary>Whether the result's default views are drawn and stored with the run (<c>[PlotResults]</c>).</summary>
+    public bool PlotResults { get; init; }
 }

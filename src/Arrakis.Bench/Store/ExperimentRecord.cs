@@ -57,6 +57,12 @@ public sealed record ExperimentRecord
     /// <summary>The <c>[ProfileModel]</c> measurements, if the experiment has them.</summary>
     public ModelProfile? Profile { get; init; }
 
+    /// <summary>
+    /// The run's figures (<c>[PlotResults]</c>, a script's <c>Plot.Show</c>): files under <c>figures/{runId}/</c> in the
+    /// experiment's folder, named here by relative path, never held in the line itself.
+    /// </summary>
+    public IReadOnlyList<FigureRecord> Figures { get; init; } = [];
+
     /// <summary>What could not be recorded faithfully (e.g. an argument kept only as its type and ToString).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

@@ -123,6 +123,10 @@ internal static class ExperimentsCommand
                 if (r.Arguments is { Count: > 0 }) Console.WriteLine($"  arguments: {Short(r.Arguments)}");
                 if (r.Result is not null) Console.WriteLine($"  result: {Short(r.Result)}");
                 if (r.Tools.Count > 0) Console.WriteLine($"  tools: {string.Join(", ", r.Tools.Select(t => $"{t.Name} ({t.Assembly} {t.Version})"))}");
+                if (r.Figures.Count > 0) Console.WriteLine($"  figures: {string.Join(", ", r.Figures.Select(f => f.Title))}");
+                // The run's report: its page when one was written, else the command that writes it.
+                string page = Arrakis.Plots.ReportBuilder.DefaultPath(s, experiment, r.RunId);
+                Console.WriteLine(File.Exists(page) ? $"  report: file://{page}" : $"  report: arrakis report {experiment} --run {r.RunId} --out {dir}");
             }
             if (source is not null)
             {

@@ -71,7 +71,7 @@ namespace Arrakis.Generators.Diagnostics
                 if (context.SemanticModel.GetSymbolInfo(attribute, context.CancellationToken).Symbol is not IMethodSymbol constructor) continue;
                 string? name = constructor.ContainingType.ToDisplayString();
                 if (name is GeneratorInfo.UseToolsAttribute or GeneratorInfo.LogExperimentAttribute
-                    or GeneratorInfo.TestHypothesisAttribute or GeneratorInfo.ProfileModelAttribute)
+                    or GeneratorInfo.TestHypothesisAttribute or GeneratorInfo.ProfileModelAttribute or GeneratorInfo.PlotResultsAttribute)
                 {
                     string shortName = constructor.ContainingType.Name.Substring(0, constructor.ContainingType.Name.Length - "Attribute".Length);
                     context.ReportDiagnostic(Diagnostic.Create(Descriptors.AttributeOnLocalFunction, attribute.GetLocation(), shortName, what));
@@ -136,7 +136,7 @@ namespace Arrakis.Generators.Diagnostics
             foreach (AttributeData attribute in method.GetAttributes())
             {
                 string? name = attribute.AttributeClass?.ToDisplayString();
-                if (name is GeneratorInfo.LogExperimentAttribute or GeneratorInfo.TestHypothesisAttribute or GeneratorInfo.ProfileModelAttribute)
+                if (name is GeneratorInfo.LogExperimentAttribute or GeneratorInfo.TestHypothesisAttribute or GeneratorInfo.ProfileModelAttribute or GeneratorInfo.PlotResultsAttribute)
                 {
                     Location location = attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation()
                         ?? syntax.Identifier.GetLocation();

@@ -17,6 +17,7 @@ namespace Arrakis.Generators.UseTools.Model
     /// <param name="PreferOverload">Whether the callable form is marked preferred in overload resolution (a tool
     /// parameter has a default value, so a call that omits optional arguments would match both forms).</param>
     /// <param name="Profile">The <c>[ProfileModel]</c> granularity (the <c>Granularity</c> flags' value), if present.</param>
+    /// <param name="PlotResults">Whether <c>[PlotResults]</c> is present.</param>
     /// <param name="Source">The captured source and its hash (the code version).</param>
     internal sealed record ExperimentSpec(
         ContainingTypeSpec Type,
@@ -32,10 +33,11 @@ namespace Arrakis.Generators.UseTools.Model
         HypothesisSpec? Hypothesis,
         bool PreferOverload,
         int? Profile,
+        bool PlotResults,
         SourceSpec Source)
     {
         /// <summary>Whether the call goes through the bench's recording path (<c>RunExperiment</c>).</summary>
-        public bool IsRecorded => Log || Hypothesis is not null || Profile is not null;
+        public bool IsRecorded => Log || Hypothesis is not null || Profile is not null || PlotResults;
     }
 
     /// <summary>The shape of a method's return type, which decides how its result is awaited.</summary>
