@@ -39,6 +39,8 @@ public sealed class BuiltInTools : IDisposable
 
     public IResidualTools Residual(HookedTransformer model) => Bound<IResidualTools>("residual", model);
 
+    public ICausalTracer Causal(HookedTransformer model) => Bound<ICausalTracer>("causal", model);
+
     public void Dispose() => Host.Dispose();
 }
 
