@@ -41,6 +41,8 @@ public sealed class BuiltInTools : IDisposable
 
     public ICausalTracer Causal(HookedTransformer model) => Bound<ICausalTracer>("causal", model);
 
+    public IModelSurgery Surgery(HookedTransformer model) => Bound<IModelSurgery>("surgery", model);
+
     public void Dispose() => Host.Dispose();
 }
 
