@@ -43,6 +43,8 @@ public sealed class BuiltInTools : IDisposable
 
     public IModelSurgery Surgery(HookedTransformer model) => Bound<IModelSurgery>("surgery", model);
 
+    public IKnowledgeProber Knowledge(HookedTransformer model) => Bound<IKnowledgeProber>("knowledge", model);
+
     public void Dispose() => Host.Dispose();
 }
 
