@@ -45,6 +45,8 @@ public sealed class BuiltInTools : IDisposable
 
     public IKnowledgeProber Knowledge(HookedTransformer model) => Bound<IKnowledgeProber>("knowledge", model);
 
+    public IKnowledgeGraphExtractor Kg(HookedTransformer model) => Bound<IKnowledgeGraphExtractor>("kg", model);
+
     public void Dispose() => Host.Dispose();
 }
 
