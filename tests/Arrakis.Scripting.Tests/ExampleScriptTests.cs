@@ -190,6 +190,22 @@ public sealed class ExampleScriptTests(HostFixture fixture)
     }
 
     [Fact]
+    public async Task Facts_OnTheZooLanguageModel_TracesProbesAndExtracts()
+    {
+        using var dir = new TempFolder();
+        var r = await ArrakisProcess.RunAsync(dir.Path, dir.File(".cache"), null,
+            "run", Path.Combine(Repo.Scripts, "facts.csx"), "--model", "gpt2-mini-language", "--device", "cpu", "--out", "exps", "--", "40", "0");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("Facts of gpt2-mini-language", r.Out);
+        Assert.Contains("Indirect effect of restoring mlp_out", r.Out);
+        Assert.Contains("knowledge graph: 160 triples from 160 prompts, precision 1.000, recall 1.000", r.Out);
+
+        var result = Assert.Single(new ExperimentStore(dir.File("exps")).ReadRuns("facts")).Result!;
+        Assert.Equal(0, result["mlpPeakLayer"]!.GetValue<int>());
+        Assert.True(result["probeSelectivity"]!.GetValue<double>() > 0.5, r.Out);
+    }
+
+    [Fact]
     public async Task Lens_OnTheZooLanguageModel_TrainsATunedLens_AndComparesItWithTheLogitLens()
     {
         using var dir = new TempFolder();

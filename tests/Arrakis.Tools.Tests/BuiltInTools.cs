@@ -39,6 +39,14 @@ public sealed class BuiltInTools : IDisposable
 
     public IResidualTools Residual(HookedTransformer model) => Bound<IResidualTools>("residual", model);
 
+    public ICausalTracer Causal(HookedTransformer model) => Bound<ICausalTracer>("causal", model);
+
+    public IModelSurgery Surgery(HookedTransformer model) => Bound<IModelSurgery>("surgery", model);
+
+    public IKnowledgeProber Knowledge(HookedTransformer model) => Bound<IKnowledgeProber>("knowledge", model);
+
+    public IKnowledgeGraphExtractor Kg(HookedTransformer model) => Bound<IKnowledgeGraphExtractor>("kg", model);
+
     public void Dispose() => Host.Dispose();
 }
 

@@ -18,6 +18,10 @@ public sealed class PluginLoadingTests(BuiltInTools tools)
     [InlineData("Arrakis.Tools.Lens", "lens", typeof(ILens))]
     [InlineData("Arrakis.Tools.ReadWrite", "readwrite", typeof(IReadWriteHeads))]
     [InlineData("Arrakis.Tools.Residual", "residual", typeof(IResidualTools))]
+    [InlineData("Arrakis.Tools.Causal", "causal", typeof(ICausalTracer))]
+    [InlineData("Arrakis.Tools.Surgery", "surgery", typeof(IModelSurgery))]
+    [InlineData("Arrakis.Tools.Knowledge", "knowledge", typeof(IKnowledgeProber))]
+    [InlineData("Arrakis.Tools.Kg", "kg", typeof(IKnowledgeGraphExtractor))]
     public void EachTool_LoadsFromItsBuiltInPlugin_TypedByTheSharedContract(string plugin, string tool, Type contract)
     {
         PluginReport report = tools.Report[plugin] ?? throw new Xunit.Sdk.XunitException($"plugin {plugin} not found:\n{tools.Report}");
