@@ -39,6 +39,8 @@ public sealed class BuiltInTools : IDisposable
 
     public IResidualTools Residual(HookedTransformer model) => Bound<IResidualTools>("residual", model);
 
+    public ICircuitFinder Circuits(HookedTransformer model) => Bound<ICircuitFinder>("circuits", model);
+
     public void Dispose() => Host.Dispose();
 }
 

@@ -18,6 +18,7 @@ public sealed class PluginLoadingTests(BuiltInTools tools)
     [InlineData("Arrakis.Tools.Lens", "lens", typeof(ILens))]
     [InlineData("Arrakis.Tools.ReadWrite", "readwrite", typeof(IReadWriteHeads))]
     [InlineData("Arrakis.Tools.Residual", "residual", typeof(IResidualTools))]
+    [InlineData("Arrakis.Tools.Circuits", "circuits", typeof(ICircuitFinder))]
     public void EachTool_LoadsFromItsBuiltInPlugin_TypedByTheSharedContract(string plugin, string tool, Type contract)
     {
         PluginReport report = tools.Report[plugin] ?? throw new Xunit.Sdk.XunitException($"plugin {plugin} not found:\n{tools.Report}");
