@@ -57,6 +57,40 @@ public class HandBuiltInductionCircuitTests(Xunit.Abstractions.ITestOutputHelper
     }
 
     [Fact]
+    public void Eap_Threshold_BetweenTheFifthAndSixthScore_KeepsTheSameFiveEdges()
+    {
+        using var scope = NewDisposeScope();
+        var (model, clean, metric, patcher) = Setup();
+        using var _m = model;
+        using var _p = patcher;
+        var ranked = CircuitDiscovery.Score(patcher, model, clean, metric).Edges.Select(e => Math.Abs(e.Score)).OrderDescending().ToList();
+        double threshold = (ranked[4] + ranked[5]) / 2;
+        var circuit = CircuitDiscovery.Eap(patcher, model, clean, metric, threshold: threshold);
+        output.WriteLine($"threshold {threshold:G4} (5th {ranked[4]:G4}, 6th {ranked[5]:G4})\n{circuit}");
+        Assert.Equal(Expected.Order(), circuit.Edges.Select(e => e.Name).Order());
+        Assert.Contains("|score| ≥", circuit.Method);
+    }
+
+    [Theory]
+    [InlineData(CorruptionKind.Mean)]
+    [InlineData(CorruptionKind.Resample)]
+    public void Eap_UnderMeanAndResampleCorruption_FindsTheInductionHeadsPath(CorruptionKind kind)
+    {
+        // Mean / resample over the clean batch: the induction head's output edge must be kept, and the circuit evaluated exactly.
+        using var scope = NewDisposeScope();
+        using var model = InductionGroundTruth.Create();
+        var clean = InductionGroundTruth.RepeatedSequences(8, seed: 1);
+        Tensor Metric(Tensor logits) => InductionGroundTruth.InductionMetric(logits, clean);
+        using var patcher = new CircuitPatcher(model, clean, kind == CorruptionKind.Mean ? Corruption.Mean() : Corruption.Resample(seed: 3), Metric);
+        var circuit = CircuitDiscovery.Eap(patcher, model, clean, Metric, topK: 5, integratedGradientSteps: 8);
+        output.WriteLine(circuit.ToString());
+        Assert.Equal(kind.ToString().ToLowerInvariant(), circuit.Corruption);
+        Assert.Contains("L1H0->logits", circuit.Edges.Select(e => e.Name));
+        Assert.True(patcher.CleanMetric - patcher.CorruptedMetric > 1, $"gap {patcher.CleanMetric} − {patcher.CorruptedMetric}");
+        Assert.Equal(1.0, patcher.Evaluate(patcher.Graph.Edges).Faithfulness, 5);
+    }
+
+    [Fact]
     public void TheExpectedCircuit_IsFaithful_AndEveryEdgeOfItIsNeeded()
     {
         using var scope = NewDisposeScope();
