@@ -11,12 +11,15 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- script-startup [runs]   (cold and cached `arrakis run`)
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- script-memory [count]   (long script-host sessions)
 // dotnet run -c Release --project tests/Arrakis.Benchmarks -- patching [rounds] [threads]   (activation/attribution patching, interleaved)
+// dotnet run -c Release --project tests/Arrakis.Benchmarks -- circuits [rounds] [threads]   (EAP vs ACDC discovery, batched circuit evaluation)
 if (args.Length > 0 && args[0] == "script-startup")
     return ScriptHostProbes.Startup(args.Length > 1 ? int.Parse(args[1]) : 5);
 if (args.Length > 0 && args[0] == "script-memory")
     return await ScriptHostProbes.Memory(args.Length > 1 ? int.Parse(args[1]) : 300);
 if (args.Length > 0 && args[0] == "patching")
     return PatchingProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 5, args.Length > 2 ? int.Parse(args[2]) : 1);
+if (args.Length > 0 && args[0] == "circuits")
+    return CircuitProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? int.Parse(args[2]) : 1);
 if (args.Length > 0 && args[0] == "first-use")
     return FirstUseProbe.Run(args.Length > 1 ? int.Parse(args[1]) : 15);
 if (args.Length > 0 && args[0] == "hook-overhead")

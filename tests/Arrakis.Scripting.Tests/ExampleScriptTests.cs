@@ -132,6 +132,25 @@ public sealed class ExampleScriptTests(HostFixture fixture)
         Assert.True(result["exactForwardPasses"]!.GetValue<int>() < 2 + 16, r.Out);   // batched: fewer passes than clean + corrupted + one per head
     }
 
+    [Fact]
+    public async Task Circuit_DiscoversAndEvaluatesTheIoiCircuit_AndSavesIt()
+    {
+        using var dir = new TempFolder();
+        var r = await ArrakisProcess.RunAsync(dir.Path, dir.File(".cache"), null,
+            "run", Path.Combine(Repo.Scripts, "circuit.csx"), "--model", "gpt2-mini-language", "--device", "cpu", "--out", "exps", "--", "16", "1", "10");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("IOI circuit of gpt2-mini-language: 16 prompts (seed 1)", r.Out);
+        Assert.Contains("EAP-IG (8 steps), top 47", r.Out);
+
+        var result = Assert.Single(new ExperimentStore(dir.File("exps")).ReadRuns("circuit")).Result!;
+        Assert.True(result["clean"]!.GetValue<double>() > 2 && result["corrupted"]!.GetValue<double>() < -2, r.Out);
+        Assert.True(result["edges"]!.GetValue<int>() <= result["graphEdges"]!.GetValue<int>() / 10, r.Out);
+        Assert.True(result["faithfulness"]!.GetValue<double>() >= 0.8, r.Out);
+        var circuit = Arrakis.Circuits.Circuit.FromJson(result["circuit"]!.GetValue<string>());
+        Assert.Equal(result["edges"]!.GetValue<int>(), circuit.Edges.Count);
+        Assert.StartsWith("digraph circuit {", File.ReadAllText(dir.File("exps/circuit.dot")));
+    }
+
     [Theory]
     [InlineData("decomposer", "MIExperiment.TestResidualDecomposer", "Residual stream entering layer 1 (blocks.1.hook_resid_pre) at position 49 of sequence 0")]
     [InlineData("logit", "MIExperiment.TestLogitAttributor", "Direct logit attribution of token 0 at position 49 (sequence 0)")]

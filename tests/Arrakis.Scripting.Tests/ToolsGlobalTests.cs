@@ -28,7 +28,7 @@ public sealed class ToolsGlobalTests : IDisposable
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("CompositionPair { Writer = L0H0, Reader = L1H0, Score = 0.35", r.Out);
         Assert.Contains("largest: L1H0", r.Out);
-        Assert.Contains("tools: attention, causal, composer, decomposer, kg, knowledge, lens, logit, patching, readwrite, residual, surgery", r.Out);
+        Assert.Contains("tools: attention, causal, circuits, composer, decomposer, kg, knowledge, lens, logit, patching, readwrite, residual, surgery", r.Out);
     }
 
     [Fact]

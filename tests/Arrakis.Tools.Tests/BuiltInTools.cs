@@ -46,6 +46,7 @@ public sealed class BuiltInTools : IDisposable
     public IKnowledgeProber Knowledge(HookedTransformer model) => Bound<IKnowledgeProber>("knowledge", model);
 
     public IKnowledgeGraphExtractor Kg(HookedTransformer model) => Bound<IKnowledgeGraphExtractor>("kg", model);
+    public ICircuitFinder Circuits(HookedTransformer model) => Bound<ICircuitFinder>("circuits", model);
 
     public void Dispose() => Host.Dispose();
 }

@@ -22,6 +22,7 @@ public sealed class PluginLoadingTests(BuiltInTools tools)
     [InlineData("Arrakis.Tools.Surgery", "surgery", typeof(IModelSurgery))]
     [InlineData("Arrakis.Tools.Knowledge", "knowledge", typeof(IKnowledgeProber))]
     [InlineData("Arrakis.Tools.Kg", "kg", typeof(IKnowledgeGraphExtractor))]
+    [InlineData("Arrakis.Tools.Circuits", "circuits", typeof(ICircuitFinder))]
     public void EachTool_LoadsFromItsBuiltInPlugin_TypedByTheSharedContract(string plugin, string tool, Type contract)
     {
         PluginReport report = tools.Report[plugin] ?? throw new Xunit.Sdk.XunitException($"plugin {plugin} not found:\n{tools.Report}");

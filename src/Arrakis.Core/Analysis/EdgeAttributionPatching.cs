@@ -30,10 +30,15 @@ public static class EdgeAttributionPatching
     /// <param name="metric">logits → [batch]; its batch mean is differentiated.</param>
     /// <param name="direction">Noising (default: gradients at the clean run, corrupted writes) or denoising.</param>
     /// <param name="integratedGradientSteps">0 for EAP; m ≥ 1 for EAP-IG with m interpolation steps.</param>
+    /// <param name="sourceWrites">
+    /// Optional: applied to each of the source run's writes (<c>hook_embed</c>, <c>hook_pos_embed</c>, each <c>hook_z</c> and
+    /// <c>hook_mlp_out</c>, [batch, pos, …]) before scoring and interpolating, e.g. x ↦ mean_b x (mean ablation, used by
+    /// circuit discovery); it must keep the shape. The source metric is still the source tokens' run.
+    /// </param>
     /// <exception cref="ArgumentException">Inputs of different shapes, a metric that does not return [batch].</exception>
     /// <exception cref="ArgumentOutOfRangeException">A negative step count.</exception>
     public static AttributionGraph Run(HookedTransformer model, Tensor cleanTokens, Tensor corruptedTokens, Func<Tensor, Tensor> metric,
-        PatchDirection direction = PatchDirection.Noising, int integratedGradientSteps = 0)
+        PatchDirection direction = PatchDirection.Noising, int integratedGradientSteps = 0, Func<Tensor, Tensor>? sourceWrites = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(metric);
@@ -54,6 +59,7 @@ public static class EdgeAttributionPatching
 
             var (sourceLogits, sourceCache) = model.RunWithCache(source, writes);
             using var _ = sourceCache;
+            IReadOnlyDictionary<string, Tensor> sourceValues = sourceWrites is null ? sourceCache : writes.ToDictionary(n => n, n => SourceWrite(sourceWrites, sourceCache[n], n));
             Tensor targetLogits;
             ActivationCache targetCache, gradientCache;
             int forwardPasses = 2;
@@ -66,7 +72,7 @@ public static class EdgeAttributionPatching
             else
             {
                 (targetLogits, targetCache) = model.RunWithCache(target, writes);
-                gradientCache = IntegratedGradients(model, target, metric, batch, integratedGradientSteps, targetCache, sourceCache);
+                gradientCache = IntegratedGradients(model, target, metric, batch, integratedGradientSteps, targetCache, sourceValues);
                 forwardPasses = 3;
             }
             using var __ = targetCache;
@@ -74,7 +80,7 @@ public static class EdgeAttributionPatching
             double targetMetric = PatchingInputs.Mean(metric, targetLogits, batch), sourceMetric = PatchingInputs.Mean(metric, sourceLogits, batch);
 
             using var noGrad = no_grad();
-            var (upstream, deltas) = Writes(model, targetCache, sourceCache);     // [U, batch·pos·d_model]
+            var (upstream, deltas) = Writes(model, targetCache, sourceValues);     // [U, batch·pos·d_model]
             var (downstream, gradients) = Reads(model, gradientCache, integratedGradientSteps);  // [D, batch·pos·d_model]
             var scores = deltas.to(float64).matmul(gradients.to(float64).t()).cpu();  // [U, D]
             var values = scores.data<double>().ToArray();
@@ -94,6 +100,15 @@ public static class EdgeAttributionPatching
         {
             model.SetHookOptions(previous);
         }
+    }
+
+    /// <summary>The caller's transform of one source write, checked to keep the shape.</summary>
+    private static Tensor SourceWrite(Func<Tensor, Tensor> transform, Tensor write, string name)
+    {
+        var value = transform(write);
+        if (value is null || !value.shape.SequenceEqual(write.shape))
+            throw new ArgumentException($"sourceWrites turned {name} [{string.Join(", ", write.shape)}] into {(value is null ? "null" : $"[{string.Join(", ", value.shape)}]")}; expected the same shape.", "sourceWrites");
+        return value;
     }
 
     /// <summary>The upstream hook points: embeddings, each layer's z and MLP output.</summary>
@@ -127,7 +142,7 @@ public static class EdgeAttributionPatching
 
     /// <summary>The gradients at the downstream inputs averaged over m interpolated embeddings: a cache of [m·batch, …] "_grad" entries.</summary>
     private static ActivationCache IntegratedGradients(HookedTransformer model, Tensor target, Func<Tensor, Tensor> metric, long batch, int steps,
-        ActivationCache targetCache, ActivationCache sourceCache)
+        ActivationCache targetCache, IReadOnlyDictionary<string, Tensor> sourceCache)
     {
         var alphas = tensor(Enumerable.Range(0, steps).Select(k => (k + 0.5f) / steps).ToArray(), device: model.Device)
             .repeat_interleave(batch).reshape(-1, 1, 1);  // [m·batch, 1, 1]
@@ -154,7 +169,7 @@ public static class EdgeAttributionPatching
     }
 
     /// <summary>Upstream nodes and their writes (source − target), [U, batch·pos·d_model].</summary>
-    private static (List<GraphNode> Nodes, Tensor Deltas) Writes(HookedTransformer model, ActivationCache target, ActivationCache source)
+    private static (List<GraphNode> Nodes, Tensor Deltas) Writes(HookedTransformer model, ActivationCache target, IReadOnlyDictionary<string, Tensor> source)
     {
         var cfg = model.Cfg;
         var nodes = new List<GraphNode> { GraphNode.Input };
@@ -213,7 +228,7 @@ public static class EdgeAttributionPatching
     }
 
     /// <summary>When a node writes: input 0, heads of layer l 2l+1, the MLP of layer l 2l+2 (2l+1 in parallel blocks).</summary>
-    private static int WriteSlot(GraphNode node, HookedTransformerConfig cfg) => node.Kind switch
+    internal static int WriteSlot(GraphNode node, HookedTransformerConfig cfg) => node.Kind switch
     {
         GraphNodeKind.Input => 0,
         GraphNodeKind.Mlp => 2 * node.Layer + (cfg.ParallelAttnMlp ? 1 : 2),
@@ -221,7 +236,7 @@ public static class EdgeAttributionPatching
     };
 
     /// <summary>When an input is read: heads of layer l at 2l+1, the MLP of layer l at 2l+2 (2l+1 parallel), the logits last.</summary>
-    private static int ReadSlot(GraphNode node, EdgeInput input, HookedTransformerConfig cfg) => input switch
+    internal static int ReadSlot(GraphNode node, EdgeInput input, HookedTransformerConfig cfg) => input switch
     {
         EdgeInput.Logits => 2 * cfg.NLayers + 3,
         EdgeInput.Mlp => 2 * node.Layer + (cfg.ParallelAttnMlp ? 1 : 2),
