@@ -13,7 +13,7 @@ namespace Arrakis.Sae;
 /// </summary>
 /// <remarks>
 /// Seeded and reproducible: the initialisation and resampling use <see cref="SaeTrainingOptions.Seed"/>, and the data
-/// order is the source's (seeded for <see cref="TensorActivationSource"/> and <c>ActivationStore</c>'s shuffle
+/// order is the source's (seeded for <see cref="TensorActivationSource"/> and <see cref="ActivationStore"/>'s shuffle
 /// buffer); the same seed, source and options give the same weights on the same device.
 /// Resampling (Bricken et al. 2023): each dead latent's decoder row becomes a unit vector along <c>x − b_dec</c> for an
 /// activation drawn with probability ∝ its squared reconstruction loss, its encoder column that vector scaled to 0.2×

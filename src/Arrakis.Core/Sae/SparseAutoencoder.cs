@@ -16,7 +16,7 @@ namespace Arrakis.Sae;
 /// acts   = σ(pre)                                      hook_sae_acts_post             [..., d_sae]
 ///          σ = ReLU (standard) | top-k of ReLU (topk) | ReLU · [pre &gt; threshold] (jumprelu)
 /// recons = acts · W_dec + b_dec                        hook_sae_recons                [..., d_in]
-/// error  = x − recons                                  hook_sae_error (spliced with the error term only)
+/// error  = x − recons_clean                            hook_sae_error (with the error term only; recons_clean is computed without hooks)
 /// output = recons (+ error)                            hook_sae_output
 /// </code>
 /// The decoder's rows (one per latent) are kept at unit norm during training, so a latent's activation is the size of
@@ -120,8 +120,7 @@ public sealed class SparseAutoencoder : nn.Module<Tensor, Tensor>
     public Tensor EncodePre(Tensor x)
     {
         CheckInput(x);
-        var input = Cfg.ApplyBDecToInput ? x - b_dec : x;
-        return hook_sae_acts_pre.Run(matmul(input, W_enc) + b_enc);
+        return hook_sae_acts_pre.Run(PreActivation(x));
     }
 
     /// <summary>The latent activations [..., d_sae] (SAELens <c>encode</c>), through <c>hook_sae_acts_pre</c> and <c>hook_sae_acts_post</c>.</summary>
@@ -142,9 +141,15 @@ public sealed class SparseAutoencoder : nn.Module<Tensor, Tensor>
     {
         var input = hook_sae_input.Run(x);
         var recons = Decode(Encode(input));
-        var output = useErrorTerm ? recons + hook_sae_error.Run(input - recons) : recons;
-        return hook_sae_output.Run(output);
+        if (!useErrorTerm)
+            return hook_sae_output.Run(recons);
+        // As SAELens: the error is measured against a reconstruction made without hooks, so an edit of the latents
+        // (at hook_sae_acts_post) still reaches the output instead of being cancelled by the error term.
+        var clean = matmul(Activate(PreActivation(input)), W_dec) + b_dec;
+        return hook_sae_output.Run(recons + hook_sae_error.Run(input - clean));
     }
+
+    private Tensor PreActivation(Tensor x) => matmul(Cfg.ApplyBDecToInput ? x - b_dec : x, W_enc) + b_enc;
 
     /// <summary>σ(pre) for this architecture; BatchTopK keeps the k·tokens largest over all leading dimensions together.</summary>
     internal Tensor Activate(Tensor pre)
