@@ -26,7 +26,7 @@ internal sealed class ActivationShuffleBuffer : IActivationSource
         _store = store;
         _seed = seed;
         _bufferRows = bufferRows;
-        _buffer = zeros(0, store.DIn, dtype: ScalarType.Float32, device: CPU);
+        _buffer = zeros(0, store.DIn, dtype: ScalarType.Float32, device: CPU).DetachFromDisposeScope();
     }
 
     public int DIn => _store.DIn;
@@ -61,7 +61,7 @@ internal sealed class ActivationShuffleBuffer : IActivationSource
         using var joined = cat(parts, 0);
         var generator = new Generator((ulong)(_seed * 1_000_003 + ++_refills), device: CPU);
         using var permutation = randperm(rows, generator: generator, device: CPU);
-        var next = joined.index_select(0, permutation);
+        var next = joined.index_select(0, permutation).DetachFromDisposeScope();  // lives across the caller's steps
         foreach (var part in parts) part.Dispose();
         _buffer.Dispose();
         _buffer = next;
