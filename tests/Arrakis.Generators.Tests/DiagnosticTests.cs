@@ -393,6 +393,72 @@ public class DiagnosticTests
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", ".."));
 
     /// <summary>Asserts the analyzer reports exactly the marked diagnostics (ID and span); returns the first.</summary>
+    [Fact]
+    public async Task OverloadsOfOneRecordedExperiment_AreReportedAsSharingAStoreName()
+    {
+        Diagnostic d = await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer"), LogExperiment]
+                public double Run(int[] ids, IResidualDecomposer decomposer) => 0;
+
+                [UseTools("decomposer"), LogExperiment]
+                public double {|ARK017:Run|}(string text, IResidualDecomposer decomposer) => 0;
+            }
+            """);
+        Assert.Equal("Experiments 'Lab.Exp.Run(string, IResidualDecomposer)' and 'Lab.Exp.Run(int[], IResidualDecomposer)' would both record their runs as experiment 'Exp.Run' and mix them in one store folder; give one of them [LogExperiment(Name = \"...\")]", d.GetMessage());
+    }
+
+    [Fact]
+    public async Task OneExplicitNameGivenTwice_IsReported_AndDistinctNamesAreNot()
+    {
+        await AssertDiagnosticsAsync("""
+            public partial class Exp(HookedTransformer m) : InterpretabilityBench(m)
+            {
+                [UseTools("decomposer"), LogExperiment(Name = "heads")]
+                public double First(int[] ids, IResidualDecomposer decomposer) => 0;
+
+                [UseTools("decomposer"), LogExperiment(Name = "heads")]
+                public double {|ARK017:Second|}(int[] ids, IResidualDecomposer decomposer) => 0;
+
+                [UseTools("decomposer"), LogExperiment(Name = "Exp.Third.v2")]
+                public double Third(int[] ids, IResidualDecomposer decomposer) => 0;
+
+                [UseTools("decomposer")]
+                public double Unrecorded(int[] ids, IResidualDecomposer decomposer) => 0;
+
+                [UseTools("decomposer")]
+                public double Unrecorded(string text, IResidualDecomposer decomposer) => 0;
+            }
+            """);
+    }
+
+    [Fact]
+    public async Task SameClassNameInTwoNamespaces_IsReportedInTheLaterFile()
+    {
+        const string experiment = """
+            using Arrakis;
+            using Arrakis.Bench;
+            using Lab.Tools;
+
+            namespace Lab.{0};
+
+            public partial class Suite(HookedTransformer m) : InterpretabilityBench(m)
+            {{
+                [UseTools("decomposer"), LogExperiment]
+                public double Heads(int[] ids, IResidualDecomposer decomposer) => 0;
+            }}
+            """;
+        var (_, output, _) = GeneratorHarness.Generate(GeneratorHarness.Compile(("Tools.cs", Samples.Tools),
+            ("A/Suite.cs", string.Format(experiment, "First")), ("B/Suite.cs", string.Format(experiment, "Second"))));
+
+        Diagnostic d = Assert.Single(await GeneratorHarness.AnalyzeAsync(output));
+
+        Assert.Equal(("ARK017", "B/Suite.cs", DiagnosticSeverity.Error), (d.Id, Path.GetRelativePath("/home/someone/lab/Experiments", d.Location.SourceTree!.FilePath), d.Severity));
+        Assert.Contains("'Lab.Second.Suite.Heads(int[], IResidualDecomposer)' and 'Lab.First.Suite.Heads(int[], IResidualDecomposer)' would both record their runs as experiment 'Suite.Heads'", d.GetMessage());
+        Assert.Equal("docs/experiments.md#ark017", d.Descriptor.HelpLinkUri);
+    }
+
     private static async Task<Diagnostic> AssertDiagnosticsAsync(string markup)
     {
         var (source, expected) = GeneratorHarness.ParseMarkup(Header + markup);

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
+using System.Text.Json;
+using System.Xml.Linq;
 
 namespace Arrakis.Scripting.Tests;
 
@@ -29,12 +31,25 @@ public sealed class PackTests
         Assert.True(run.ExitCode == 0, run.Output);
         Assert.Contains("hand-built-induction", run.Output);
 
-        // The built-in tools ship inside the package, as the installed command's built-in plugins.
+        // Every built-in tool plugin the CLI project deploys ships inside the package and loads in the installed command.
         var tools = await Run(dir.Path, arrakis, "tools", "--json");
         Assert.True(tools.ExitCode == 0, tools.Output);
-        foreach (string tool in new[] { "decomposer", "logit", "composer" })
-            Assert.Contains($"\"name\": \"{tool}\"", tools.Output);
+        using var report = JsonDocument.Parse(tools.Output);
+        var loaded = report.RootElement.GetProperty("plugins").EnumerateArray()
+            .Where(p => p.GetProperty("status").GetString() == "Loaded" && p.GetProperty("tools").GetArrayLength() > 0)
+            .Select(p => p.GetProperty("name").GetString())
+            .ToHashSet();
+        string[] deployed = DeployedPlugins();
+        Assert.True(deployed.Length >= 8, $"expected the CLI project to deploy the built-in tool plugins, found {deployed.Length}");
+        Assert.All(deployed, plugin => Assert.True(loaded.Contains(plugin), $"{plugin} is not loaded by the installed arrakis:\n{tools.Output}"));
     }
+
+    /// <summary>The tool plugins src/Arrakis.Cli deploys (its <c>ArrakisPlugin</c> items), by project name.</summary>
+    private static string[] DeployedPlugins() =>
+        XDocument.Load(Path.Combine(Repo.Root, "src", "Arrakis.Cli", "Arrakis.Cli.csproj"))
+            .Descendants("ArrakisPlugin")
+            .Select(item => Path.GetFileNameWithoutExtension(item.Attribute("Include")!.Value.Replace('\\', '/')))
+            .ToArray();
 
     private static Task<(int ExitCode, string Output)> Dotnet(string workingDirectory, params string[] args) => Run(workingDirectory, "dotnet", args);
 

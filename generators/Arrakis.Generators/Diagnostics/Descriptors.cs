@@ -80,8 +80,14 @@ namespace Arrakis.Generators.Diagnostics
             "ARK016", "Experiment name is not a valid store name",
             "'{0}' cannot name an experiment: the name is its folder in the store, so it must not be empty, '.' or '..', or contain '/' or '\\'");
 
-        private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        /// <summary>Reported when the whole compilation has been seen (the other experiment may be in any file).</summary>
+        public static readonly DiagnosticDescriptor DuplicateExperimentName = Error(
+            "ARK017", "Two experiments share a store name",
+            "Experiments '{0}' and '{1}' would both record their runs as experiment '{2}' and mix them in one store folder; give one of them [LogExperiment(Name = \"...\")]",
+            WellKnownDiagnosticTags.CompilationEnd);
+
+        private static DiagnosticDescriptor Error(string id, string title, string message, params string[] tags) =>
             new DiagnosticDescriptor(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
-                helpLinkUri: HelpLinkBase + id.ToLowerInvariant());
+                helpLinkUri: HelpLinkBase + id.ToLowerInvariant(), customTags: tags);
     }
 }

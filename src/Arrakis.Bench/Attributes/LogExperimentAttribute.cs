@@ -9,7 +9,8 @@ namespace Arrakis.Bench;
 /// <remarks>
 /// The experiment's name is <see cref="Name"/> when given, otherwise <c>{Type}.{Method}</c> (the declaring class's name,
 /// with its containing classes, then the method's): two experiments of one method name in different classes never mix
-/// their runs in one store experiment.
+/// their runs in one store experiment. Two recorded experiments of one compilation that would still share a name (one
+/// class name in two namespaces, overloads, an explicit name given twice) are refused at build time (ARK017).
 /// </remarks>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class LogExperimentAttribute : Attribute

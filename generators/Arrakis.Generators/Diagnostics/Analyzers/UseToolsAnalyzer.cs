@@ -1,9 +1,11 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Arrakis.Generators.UseTools;
+using Arrakis.Generators.UseTools.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -35,7 +37,8 @@ namespace Arrakis.Generators.Diagnostics
             Descriptors.InvalidToolName,
             Descriptors.InvalidHypothesisSetting,
             Descriptors.AttributeOnLocalFunction,
-            Descriptors.InvalidExperimentName);
+            Descriptors.InvalidExperimentName,
+            Descriptors.DuplicateExperimentName);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -44,7 +47,9 @@ namespace Arrakis.Generators.Diagnostics
             context.RegisterCompilationStartAction(start =>
             {
                 var catalog = new Lazy<ToolCatalog>(() => ToolCatalog.Build(start.Compilation), LazyThreadSafetyMode.ExecutionAndPublication);
-                start.RegisterSyntaxNodeAction(node => Analyze(node, catalog), SyntaxKind.MethodDeclaration);
+                var recorded = new ConcurrentBag<RecordedExperiment>();
+                start.RegisterSyntaxNodeAction(node => Analyze(node, catalog, recorded), SyntaxKind.MethodDeclaration);
+                start.RegisterCompilationEndAction(end => ReportSharedNames(end, recorded));
                 start.RegisterSyntaxNodeAction(AnalyzeLocal,
                     SyntaxKind.LocalFunctionStatement, SyntaxKind.ParenthesizedLambdaExpression, SyntaxKind.SimpleLambdaExpression);
             });
@@ -74,7 +79,42 @@ namespace Arrakis.Generators.Diagnostics
             }
         }
 
-        private static void Analyze(SyntaxNodeAnalysisContext context, Lazy<ToolCatalog> catalog)
+        /// <summary>A recorded experiment's store name, where it is declared and what the user calls it.</summary>
+        private sealed class RecordedExperiment
+        {
+            public RecordedExperiment(string name, string method, Location location) => (Name, Method, Location) = (name, method, location);
+            public string Name { get; }
+            public string Method { get; }
+            public Location Location { get; }
+        }
+
+        /// <summary>
+        /// ARK017: two recorded experiments of this compilation with one store name (the same class name in two
+        /// namespaces, overloads, or an explicit name used twice) would append to one runs file. Each one after the
+        /// first in source order is reported, naming the first.
+        /// </summary>
+        /// <summary><c>Namespace.Type.Method(int[], IResidualDecomposer)</c>: where it is, and which overload.</summary>
+        private static string Describe(IMethodSymbol method) =>
+            method.ContainingType.ToDisplayString() + "." + method.Name + "("
+            + string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat))) + ")";
+
+        private static void ReportSharedNames(CompilationAnalysisContext context, ConcurrentBag<RecordedExperiment> recorded)
+        {
+            foreach (IGrouping<string, RecordedExperiment> group in recorded.GroupBy(e => e.Name, StringComparer.Ordinal))
+            {
+                RecordedExperiment[] ordered = group
+                    .OrderBy(e => e.Location.SourceTree?.FilePath, StringComparer.Ordinal)
+                    .ThenBy(e => e.Location.SourceSpan.Start)
+                    .ToArray();
+                for (int i = 1; i < ordered.Length; i++)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.DuplicateExperimentName, ordered[i].Location,
+                        ordered[i].Method, ordered[0].Method, group.Key));
+                }
+            }
+        }
+
+        private static void Analyze(SyntaxNodeAnalysisContext context, Lazy<ToolCatalog> catalog, ConcurrentBag<RecordedExperiment> recorded)
         {
             var syntax = (MethodDeclarationSyntax)context.Node;
             if (syntax.AttributeLists.Count == 0) return;
@@ -83,7 +123,12 @@ namespace Arrakis.Generators.Diagnostics
             if (UseToolsGenerator.Parser.FindAttribute(method, GeneratorInfo.UseToolsAttribute) is not null)
             {
                 var diagnostics = new List<Diagnostic>();
-                UseToolsGenerator.Parser.Parse(syntax, method, context.SemanticModel, catalog.Value, diagnostics, context.CancellationToken);
+                ExperimentSpec? spec = UseToolsGenerator.Parser.Parse(syntax, method, context.SemanticModel, catalog.Value, diagnostics, context.CancellationToken);
+                if (spec is { IsRecorded: true })
+                {
+                    recorded.Add(new RecordedExperiment(spec.ExperimentName,
+                        Describe(method), syntax.Identifier.GetLocation()));
+                }
                 foreach (Diagnostic diagnostic in diagnostics) context.ReportDiagnostic(diagnostic);
                 return;
             }
