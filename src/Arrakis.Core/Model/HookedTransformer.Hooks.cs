@@ -62,6 +62,60 @@ public partial class HookedTransformer
         return new HookScope(handles);
     }
 
+    /// <summary>
+    /// Adds hook points that fire inside a hook at <paramref name="hostName"/> — a spliced sparse autoencoder's
+    /// <c>hook_sae_input</c> … <c>hook_sae_error</c> (SAELens <c>HookedSAETransformer</c>) — named
+    /// <c>{hostName}.{suffix}</c>, listed right after the host in <see cref="HookNames"/> and reachable by
+    /// <see cref="RunWithCache(Tensor, Func{string, bool}?, Device?, bool, bool, Func{Tensor, Tensor}?, Tensor?)"/>,
+    /// <see cref="RunWithHooks"/> and every tool that names hook points, until the returned handle is disposed.
+    /// The caller runs them (<see cref="HookPoint.Run"/>) from its hook at the host.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="hostName"/> is not a hook point, or a name is taken.</exception>
+    public IDisposable AddHookPoints(string hostName, IReadOnlyList<(string Suffix, HookPoint Point)> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        var host = GetHookPoint(hostName);
+        foreach (var (suffix, point) in points)
+        {
+            string name = $"{hostName}.{suffix}";
+            if (_hookPointsByName.ContainsKey(name))
+                throw new ArgumentException($"'{name}' is already a hook point of this model (is something already spliced at '{hostName}'?).", nameof(points));
+            point.SetName(name, host.Context.Layer);
+        }
+        var entry = (hostName, (IReadOnlyList<HookPoint>)points.Select(p => p.Point).ToList());
+        _addedHookPoints.Add(entry);
+        RefreshHookPoints();
+        return new HookScope([new AddedPointsHandle(this, entry)]);
+    }
+
+    private readonly List<(string Host, IReadOnlyList<HookPoint> Points)> _addedHookPoints = [];
+
+    private void RemoveAddedHookPoints((string Host, IReadOnlyList<HookPoint> Points) entry)
+    {
+        if (!_addedHookPoints.Remove(entry))
+            return;
+        foreach (var point in entry.Points)
+            point.ClearHooks();
+        RefreshHookPoints();
+    }
+
+    private void RefreshHookPoints()
+    {
+        _activeHookPoints = ListActiveHookPoints();
+        _hookPointsByName = _activeHookPoints.ToDictionary(h => h.Name, StringComparer.Ordinal);
+    }
+
+    private sealed class AddedPointsHandle(HookedTransformer model, (string Host, IReadOnlyList<HookPoint> Points) entry) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+                model.RemoveAddedHookPoints(entry);
+        }
+    }
+
     /// <summary>Removes every hook from every point (TL <c>reset_hooks</c>).</summary>
     public void ResetHooks()
     {
@@ -149,6 +203,12 @@ public partial class HookedTransformer
         if (norm)
             list.AddRange([ln_final.hook_scale, ln_final.hook_normalized]);
         list.AddRange([unembed.hook_in, unembed.hook_out]);
+        foreach (var (host, points) in _addedHookPoints)
+        {
+            int at = list.FindIndex(h => h.Name == host);
+            if (at >= 0)
+                list.InsertRange(at + 1, points);
+        }
         return list;
     }
 
