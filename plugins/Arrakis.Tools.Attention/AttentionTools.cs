@@ -61,23 +61,23 @@ public sealed class AttentionTools : IAttentionTools, IModelTool
 
     /// <inheritdoc />
     public HeadDetectionResult DetectHead(Tensor inputIds, HeadName headName, bool excludeBos = false, bool excludeCurrentToken = false,
-        ErrorMeasure errorMeasure = ErrorMeasure.Mul, bool matchedQueriesOnly = false)
+        ErrorMeasure errorMeasure = ErrorMeasure.Mul, bool matchedQueriesOnly = false, IReadOnlyCollection<HeadIndex>? heads = null)
     {
         var model = Model;
         var tokens = AtLeastTwoPositions(ToolArguments.Tokens(inputIds, model.Cfg));
         if (!Enum.IsDefined(headName))
             throw new ArgumentOutOfRangeException(nameof(headName), headName, $"headName is {headName}; expected one of {string.Join(", ", Enum.GetNames<HeadName>())}.");
-        using var scores = HeadDetector.Detect(model, tokens, headName, excludeBos, excludeCurrentToken, errorMeasure, matchedQueriesOnly);
+        using var scores = HeadDetector.Detect(model, tokens, headName, excludeBos, excludeCurrentToken, errorMeasure, matchedQueriesOnly, heads);
         return Result(headName.ToString(), scores, errorMeasure, excludeBos, excludeCurrentToken, matchedQueriesOnly);
     }
 
     /// <inheritdoc />
     public HeadDetectionResult DetectHead(Tensor inputIds, Tensor detectionPattern, bool excludeBos = false, bool excludeCurrentToken = false,
-        ErrorMeasure errorMeasure = ErrorMeasure.Mul, bool matchedQueriesOnly = false)
+        ErrorMeasure errorMeasure = ErrorMeasure.Mul, bool matchedQueriesOnly = false, IReadOnlyCollection<HeadIndex>? heads = null)
     {
         var model = Model;
         var tokens = AtLeastTwoPositions(ToolArguments.Tokens(inputIds, model.Cfg));
-        using var scores = HeadDetector.Detect(model, tokens, detectionPattern, excludeBos, excludeCurrentToken, errorMeasure, matchedQueriesOnly);
+        using var scores = HeadDetector.Detect(model, tokens, detectionPattern, excludeBos, excludeCurrentToken, errorMeasure, matchedQueriesOnly, heads);
         return Result("custom", scores, errorMeasure, excludeBos, excludeCurrentToken, matchedQueriesOnly);
     }
 

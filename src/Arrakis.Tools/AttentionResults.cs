@@ -84,7 +84,7 @@ public sealed record AttentionPatternsResult(int BatchIndex, IReadOnlyList<long>
 public sealed record HeadScore(HeadIndex Head, double Score);
 
 /// <summary>
-/// The head detector's scores (<see cref="IAttentionTools.DetectHead(Tensor, HeadName, bool, bool, ErrorMeasure, bool)"/>).
+/// The head detector's scores (<see cref="IAttentionTools.DetectHead(Tensor, HeadName, bool, bool, ErrorMeasure, bool, IReadOnlyCollection{HeadIndex})"/>).
 /// </summary>
 /// <param name="Pattern">The pattern's name, or "custom".</param>
 /// <param name="ErrorMeasure">Mul or Abs.</param>

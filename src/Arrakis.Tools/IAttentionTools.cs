@@ -39,19 +39,21 @@ public interface IAttentionTools
     /// Mul: Σ(A⊙D)/ΣA; Abs: 1 − Σ|A − D|/rows; per sequence, averaged over the batch. <paramref name="excludeBos"/> and
     /// <paramref name="excludeCurrentToken"/> zero A's column 0 and diagonal first (TL's options);
     /// <paramref name="matchedQueriesOnly"/> (not in TL) scores only the query rows in which D marks a key, so the mul
-    /// score becomes the mean attention on the marked keys over those rows. Exact definitions: <see cref="HeadDetector"/>.
+    /// score becomes the mean attention on the marked keys over those rows. <paramref name="heads"/> (TL's <c>heads</c>)
+    /// scores only those heads; every other head scores −1, as in TL. Exact definitions: <see cref="HeadDetector"/>.
     /// </summary>
     /// <exception cref="ArgumentException">Malformed input, fewer than 2 positions, or a pattern that marks no query with <paramref name="matchedQueriesOnly"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A head in <paramref name="heads"/> outside the model (names <c>heads</c>).</exception>
     HeadDetectionResult DetectHead(Tensor inputIds, HeadName headName, bool excludeBos = false, bool excludeCurrentToken = false,
-        ErrorMeasure errorMeasure = ErrorMeasure.Mul, bool matchedQueriesOnly = false);
+        ErrorMeasure errorMeasure = ErrorMeasure.Mul, bool matchedQueriesOnly = false, IReadOnlyCollection<HeadIndex>? heads = null);
 
     /// <summary>
-    /// <see cref="DetectHead(Tensor, HeadName, bool, bool, ErrorMeasure, bool)"/> with a detection pattern of the caller's:
+    /// <see cref="DetectHead(Tensor, HeadName, bool, bool, ErrorMeasure, bool, IReadOnlyCollection{HeadIndex})"/> with a detection pattern of the caller's:
     /// [pos, pos] shared by every sequence or [batch, pos, pos], lower-triangular (TL <c>detect_head(model, seq, detection_pattern)</c>).
     /// </summary>
     /// <exception cref="ArgumentException">A pattern of the wrong shape or not lower-triangular.</exception>
     HeadDetectionResult DetectHead(Tensor inputIds, Tensor detectionPattern, bool excludeBos = false, bool excludeCurrentToken = false,
-        ErrorMeasure errorMeasure = ErrorMeasure.Mul, bool matchedQueriesOnly = false);
+        ErrorMeasure errorMeasure = ErrorMeasure.Mul, bool matchedQueriesOnly = false, IReadOnlyCollection<HeadIndex>? heads = null);
 
     /// <summary>
     /// Head ablation (Arrakis <c>ablate_head</c>, which only returned zeroed weights): for each head, the metric with the

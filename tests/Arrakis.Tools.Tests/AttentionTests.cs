@@ -175,6 +175,31 @@ public sealed class AttentionTests(BuiltInTools tools)
     }
 
     [Fact]
+    public void DetectHead_OnAHeadsSubset_ScoresThoseHeadsAsTheFullRun_AndEveryOtherHeadMinusOne()
+    {
+        using var scope = NewDisposeScope();
+        using var model = InductionGroundTruth.Create();
+        var tokens = InductionGroundTruth.RepeatedSequences(8);
+        var attention = tools.Attention(model);
+        HeadIndex[] subset = [Induction, PreviousToken];
+
+        var all = attention.DetectHead(tokens, HeadName.InductionHead);
+        var some = attention.DetectHead(tokens, HeadName.InductionHead, heads: subset);
+        var custom = attention.DetectHead(tokens, HeadDetector.DetectionPattern(HeadName.PreviousTokenHead, tokens)[0], heads: [PreviousToken]);
+
+        foreach (var s in some.Scores)
+        {
+            if (subset.Contains(s.Head)) Assert.Equal(all[s.Head], s.Score, 6);
+            else Assert.Equal(-1.0, s.Score);
+        }
+        Assert.Equal(Induction, some.Best().Head);
+        Assert.True(custom[PreviousToken] > 0.9, custom.ToString());
+        Assert.All(custom.Scores.Where(s => s.Head != PreviousToken), s => Assert.Equal(-1.0, s.Score));
+        var outside = Assert.Throws<ArgumentOutOfRangeException>(() => attention.DetectHead(tokens, HeadName.InductionHead, heads: [(model.Cfg.NLayers, 0)]));
+        Assert.Equal("heads", outside.ParamName);
+    }
+
+    [Fact]
     public void DetectHead_RefusesPatternsItCannotScore_NamingTheArgument()
     {
         using var scope = NewDisposeScope();
