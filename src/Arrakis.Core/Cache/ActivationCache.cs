@@ -137,20 +137,9 @@ public sealed partial class ActivationCache : IReadOnlyDictionary<string, Tensor
     /// <inheritdoc />
     public void Dispose()
     {
-        if (_tensors.Count == 0)
-            return;
-        long hostBytes = 0;
         foreach (var t in _tensors.Values)
-        {
-            if (t.device_type == DeviceType.CPU)
-                hostBytes += t.NumberOfElements * t.ElementSize;
             t.Dispose();
-        }
         _tensors.Clear();
         _order.Clear();
-        // A cache outlives the pass that filled it, so the pass's end-of-pass trim ran while it was alive; its
-        // multi-megabyte tensors come from glibc's heaps, which keep freed space: hand a large cache's space back now.
-        if (hostBytes >= Native.NativeHeap.WorthTrimmingBytes)
-            Native.NativeHeap.Trim();
     }
 }

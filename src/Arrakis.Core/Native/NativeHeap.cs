@@ -11,8 +11,7 @@ namespace Arrakis.Native;
 /// threshold (up to 32 MB), so later multi-megabyte activations come from its heaps, whose freed space it rarely
 /// returns: over 100 GPT-2-small forwards (4 × 256 tokens, tensors all disposed) the process grew 13 % without this.
 /// <c>malloc_trim(0)</c> releases every whole free page of every arena (glibc 2.8 and later), so the process stays at
-/// the forward's working set; the next forward refaults what it reuses. A disposed <c>ActivationCache</c> of at least
-/// <see cref="WorthTrimmingBytes"/> trims too: it outlives the pass whose end trimmed. Measured with
+/// the forward's working set; the next forward refaults what it reuses. Measured with
 /// <c>dotnet run -c Release --project tests/Arrakis.Benchmarks -- pytorch</c> (README). No environment variable needed.
 /// </remarks>
 internal static partial class NativeHeap
@@ -22,9 +21,6 @@ internal static partial class NativeHeap
 
     /// <summary>The least time between two trims: tiny forwards (the zoo's run in about a millisecond) pay nothing.</summary>
     public static readonly TimeSpan MinimumInterval = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>Freed host memory from which an immediate <see cref="Trim"/> is worth its cost (a disposed cache's tensors).</summary>
-    public const long WorthTrimmingBytes = 64L << 20;
 
     /// <summary><see cref="Trim"/>, unless the last trim was less than <see cref="MinimumInterval"/> ago.</summary>
     public static void TrimIfDue()
