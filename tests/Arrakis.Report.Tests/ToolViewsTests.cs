@@ -134,6 +134,21 @@ public sealed class ToolViewsTests
     }
 
     [Fact]
+    public void ACircuit_IsALayeredGraphOfItsEdges_TitledWithItsFaithfulness()
+    {
+        GraphNode previous = GraphNode.AttentionHead(0, 2), induction = GraphNode.AttentionHead(1, 0);
+        var circuit = new Arrakis.Circuits.Circuit("attn-only-2l", "ACDC (tau 0.05)", "paired",
+            [new GraphEdge(induction, GraphNode.Logits(2), EdgeInput.Logits, 2.5), new GraphEdge(previous, induction, EdgeInput.Key, -0.7)],
+            81, null, 12, 0);
+
+        var g = Assert.IsType<GraphFigure>(Assert.Single(Views.For(circuit)));
+
+        Assert.Equal(["L0H2", "L1H0", "logits"], g.Nodes.OrderBy(n => n.Layer).Select(n => n.Id));
+        Assert.Equal((-0.7, "key"), g.Edges.Single(e => e.From == "L0H2" && e.To == "L1H0") is var e ? (e.Weight, e.Label) : default);
+        Assert.Contains("2 of 81 edges", g.Title);
+    }
+
+    [Fact]
     public void AnUnknownValue_HasNoView()
     {
         Assert.Empty(Views.For(new object()));

@@ -1,10 +1,11 @@
+using Arrakis.Circuits;
 using Arrakis.Tools;
 
 namespace Arrakis.Plots;
 
 /// <summary>
 /// The default views of every built-in tool's result (decomposer, logit, composer, patching, attention, lens,
-/// readwrite, residual): what a reader of that result looks at first. <see cref="Views.For"/> dispatches here.
+/// readwrite, residual, circuits): what a reader of that result looks at first. <see cref="Views.For"/> dispatches here.
 /// </summary>
 public static class ToolViews
 {
@@ -40,6 +41,7 @@ public static class ToolViews
             // patching
             PatchingTable p => [PatchingView(p, T)],
             EdgeAttributionTable e => [EdgeGraph(e, T)],
+            Circuit c => [CircuitView(c, T)],
             // attention
             AttentionPatternsResult a => [Views.Attention(T($"Attention patterns of sequence {a.BatchIndex}"), a.Patterns, a.Tokens.Select(tok).ToList()),
                 Views.Heatmap(T("Attention to the previous token, mean over queries"), HeadGrid(a.Heads.Select(h => (h.Head, h.Previous))), LayerLabels(a.Heads.Select(h => h.Head)), HeadLabels(a.Heads.Select(h => h.Head)), "layer", "head")],
@@ -125,6 +127,21 @@ public static class ToolViews
             .Select(x => new FigureEdge(x.Upstream, x.Downstream, x.Score, x.Input)).ToList();
         var figure = new GraphFigure(T($"{e.Method} edge scores ({e.Direction}; an estimate of patching each edge)"), nodes, edges)
         { Note = e.Edges.Count > strongest.Count ? $"The {strongest.Count} strongest of {e.Edges.Count} edges." : null };
+        figure.Validate();
+        return figure;
+    }
+
+    /// <summary>A discovered circuit (issue 19's <see cref="Circuit"/>): its edges, strongest first, as a layered graph.</summary>
+    private static Figure CircuitView(Circuit c, Func<string, string> T)
+    {
+        var shown = c.Edges.OrderByDescending(x => Math.Abs(x.Score)).Take(FigureLimits.MaxGraphNodes).ToList();
+        var names = shown.SelectMany(x => new[] { x.Upstream.Name, x.Downstream.Name }).Distinct().Take(FigureLimits.MaxGraphNodes).ToHashSet();
+        var nodes = names.Select(n => new FigureNode(n, n, GraphLayers.LayerOf(n))).ToList();
+        var edges = shown.Where(x => names.Contains(x.Upstream.Name) && names.Contains(x.Downstream.Name))
+            .Select(x => new FigureEdge(x.Upstream.Name, x.Downstream.Name, x.Score, x.Input.ToString().ToLowerInvariant())).ToList();
+        string faithfulness = c.Evaluation is { } e ? $", faithfulness {e.Faithfulness:F3}" : "";
+        var figure = new GraphFigure(T($"Circuit ({c.Method}, {c.Corruption} corruption): {c.Edges.Count} of {c.GraphEdges} edges{faithfulness}"), nodes, edges)
+        { Note = c.Edges.Count > shown.Count ? $"The {shown.Count} strongest of the circuit's {c.Edges.Count} edges." : null };
         figure.Validate();
         return figure;
     }
