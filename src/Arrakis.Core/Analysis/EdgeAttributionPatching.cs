@@ -112,7 +112,7 @@ public static class EdgeAttributionPatching
     }
 
     /// <summary>The upstream hook points: embeddings, each layer's z and MLP output.</summary>
-    private static List<string> WriteNames(HookedTransformer model)
+    internal static List<string> WriteNames(HookedTransformer model)
     {
         var names = new List<string> { "hook_embed" };
         if (model.pos_embed is not null)
@@ -171,22 +171,28 @@ public static class EdgeAttributionPatching
     /// <summary>Upstream nodes and their writes (source − target), [U, batch·pos·d_model].</summary>
     private static (List<GraphNode> Nodes, Tensor Deltas) Writes(HookedTransformer model, ActivationCache target, IReadOnlyDictionary<string, Tensor> source)
     {
+        var (nodes, writes) = NodeWrites(model, name => source[name] - target[name]);
+        return (nodes, writes.reshape(nodes.Count, -1));
+    }
+
+    /// <summary>
+    /// What each upstream node writes into the residual stream, [U, batch, pos, d_model], in graph order: the input
+    /// (<c>hook_embed</c> + <c>hook_pos_embed</c>), then per layer each head (z_h·W_O[h]) and the MLP (<c>hook_mlp_out</c>).
+    /// <paramref name="write"/> gives the value of a hook point of <see cref="WriteNames"/>.
+    /// </summary>
+    internal static (List<GraphNode> Nodes, Tensor Writes) NodeWrites(HookedTransformer model, Func<string, Tensor> write)
+    {
         var cfg = model.Cfg;
         var nodes = new List<GraphNode> { GraphNode.Input };
-        var input = source["hook_embed"] - target["hook_embed"];  // [batch, pos, d_model]
-        if (model.pos_embed is not null)
-            input = input + (source["hook_pos_embed"] - target["hook_pos_embed"]);
-        var rows = new List<Tensor> { input.reshape(1, -1) };
+        var input = model.pos_embed is null ? write("hook_embed") : write("hook_embed") + write("hook_pos_embed");  // [batch, pos, d_model]
+        var rows = new List<Tensor> { input.unsqueeze(0) };
         for (int l = 0; l < cfg.NLayers; l++)
         {
-            string z = $"blocks.{l}.attn.hook_z";
-            var perHead = einsum("bphe,hed->hbpd", source[z] - target[z], model.blocks[l].attn.W_O.detach());  // [head, batch, pos, d_model]
-            rows.Add(perHead.reshape(cfg.NHeads, -1));
+            rows.Add(einsum("bphe,hed->hbpd", write($"blocks.{l}.attn.hook_z"), model.blocks[l].attn.W_O.detach()));  // [head, batch, pos, d_model]
             nodes.AddRange(Enumerable.Range(0, cfg.NHeads).Select(h => GraphNode.AttentionHead(l, h)));
             if (!cfg.AttnOnly)
             {
-                string mlp = $"blocks.{l}.hook_mlp_out";
-                rows.Add((source[mlp] - target[mlp]).reshape(1, -1));
+                rows.Add(write($"blocks.{l}.hook_mlp_out").unsqueeze(0));
                 nodes.Add(GraphNode.Mlp(l));
             }
         }

@@ -50,27 +50,12 @@ public sealed class CircuitPatcher : IDisposable
         {
             var clean = InputValidation.Tokens(cleanTokens, model.Cfg, nameof(cleanTokens)).to(model.Device);
             var (source, transform) = corruption.Source(model, clean);
-            var names = new List<string> { "hook_embed" };
-            if (model.pos_embed is not null)
-                names.Add("hook_pos_embed");
-            for (int l = 0; l < model.Cfg.NLayers; l++)
-            {
-                names.Add($"blocks.{l}.attn.hook_z");
-                if (!model.Cfg.AttnOnly)
-                    names.Add($"blocks.{l}.hook_mlp_out");
-            }
-            var (_, cache) = model.RunWithCache(source, names);
+            var (_, cache) = model.RunWithCache(source, EdgeAttributionPatching.WriteNames(model));
             using (cache)
             {
                 Tensor Write(string name) => transform is null ? cache[name] : transform(cache[name]);
-                var rows = new List<Tensor> { (model.pos_embed is null ? Write("hook_embed") : Write("hook_embed") + Write("hook_pos_embed")).unsqueeze(0) };
-                for (int l = 0; l < model.Cfg.NLayers; l++)
-                {
-                    rows.Add(einsum("bphe,hed->hbpd", Write($"blocks.{l}.attn.hook_z"), model.blocks[l].attn.W_O.detach()));
-                    if (!model.Cfg.AttnOnly)
-                        rows.Add(Write($"blocks.{l}.hook_mlp_out").unsqueeze(0));
-                }
-                _corruptedWrites = cat(rows, 0).DetachFromDisposeScope();
+                var (_, writes) = EdgeAttributionPatching.NodeWrites(model, Write);
+                _corruptedWrites = writes.DetachFromDisposeScope();
             }
             _clean = clean.clone().DetachFromDisposeScope();
         }
