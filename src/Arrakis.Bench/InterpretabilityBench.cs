@@ -55,7 +55,14 @@ public class InterpretabilityBench
     /// can be loaded (it is referenced by the script host and the <c>arrakis</c> command), else null, and a
     /// <c>[PlotResults]</c> run is recorded with a warning saying its figures were not drawn.
     /// </summary>
-    public IFigureWriter? FigureWriter { get; set; } = DefaultFigureWriter.Create();
+    public IFigureWriter? FigureWriter
+    {
+        // Resolved on first use, so a bench that never writes a figure never loads the plotting assembly.
+        get => _figureWriter.Value;
+        set => _figureWriter = new Lazy<IFigureWriter?>(value);
+    }
+
+    private Lazy<IFigureWriter?> _figureWriter = new(DefaultFigureWriter.Create);
 
     /// <summary>
     /// The tools: those added with <see cref="AddTool{TContract}"/>, then the registry's. A tool that implements
